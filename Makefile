@@ -1,0 +1,64 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is a step of those.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/referral_test
+KEYS := instance/keys
+
+.PHONY: setup demo serve test test-sqlite test-postgres lint translations messages keys bench clean
+
+$(STAMP):
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	@rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP) translations
+
+translations: $(STAMP)
+	@$(BIN)/pybabel -q compile -d referral/translations
+
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F referral/translations/babel.cfg -k _l -k lazy_gettext \
+		-o referral/translations/messages.pot --no-location --sort-output --project referral .
+	$(BIN)/pybabel -q update -i referral/translations/messages.pot -d referral/translations \
+		--no-fuzzy-matching --ignore-obsolete
+
+keys: $(STAMP)
+	@$(BIN)/python -m referral.crypto.keygen $(KEYS)
+
+# Sets up everything, seeds demo data (re-runnable) and serves on http://127.0.0.1:5000.
+demo: setup keys
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The whole suite: lint, SQLite, then PostgreSQL when reachable (mandatory when CI=true).
+test: setup lint test-sqlite test-postgres
+
+test-sqlite: setup
+	@echo "== test suite on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+
+test-postgres: setup
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		echo "== test suite on PostgreSQL =="; \
+		TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "ERROR: PostgreSQL is not reachable on 127.0.0.1:5432 and CI=true: the PostgreSQL leg is mandatory." >&2; \
+		exit 1; \
+	else \
+		echo "== PostgreSQL leg SKIPPED: nothing listens on 127.0.0.1:5432 (run .ci/ensure-services to start it) =="; \
+	fi
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance/referral.sqlite3

@@ -1,0 +1,52 @@
+"""Settings shared by every environment. Secrets are never set here."""
+
+from datetime import timedelta
+
+ENV_NAME = "defaults"
+DEBUG = False
+TESTING = False
+
+# A placeholder the production checks refuse; development overrides it.
+SECRET_KEY = "insecure-default-secret-key"  # noqa: S105
+
+SQLALCHEMY_DATABASE_URI = "sqlite:///referral.sqlite3"  # relative to instance/
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+ALLOW_SQLITE_IN_PRODUCTION = False
+
+# Keys live in files, one per key, never in the database or the repository.
+KEYS_DIR = "keys"  # relative to instance/ unless absolute
+KEYS_FROM_ENV = False  # development only: REFERRAL_KEY_<ID> variables
+ENFORCE_KEY_FILE_MODE = False  # production: refuse keys readable by group or others
+
+# Sessions: server-side records; the cookie carries only a random token.
+SESSION_COOKIE_NAME = "session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+SESSION_IDLE_MINUTES = 30
+SESSION_ABSOLUTE_HOURS = 10
+PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_ABSOLUTE_HOURS)
+REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+# Languages: every UI string exists in all three.
+LANGUAGES = ("ky", "ru", "en")
+BABEL_DEFAULT_LOCALE = "ru"
+BABEL_DEFAULT_TIMEZONE = "Asia/Bishkek"
+
+# Argon2id: argon2-cffi's RFC 9106 low-memory profile, above the OWASP floor.
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST = 65536
+ARGON2_PARALLELISM = 4
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 128
+
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_ENABLED = True
+LOGIN_RATE_LIMIT = "10 per minute"
+RATELIMIT_HEADERS_ENABLED = False
+
+# Trusted reverse proxies in front of the app (for client IP in logs and limits).
+PROXY_FIX_X_FOR = 0

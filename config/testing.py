@@ -1,0 +1,12 @@
+"""The test suite: cheap password hashing, in-memory rate limits."""
+
+ENV_NAME = "testing"
+TESTING = True
+SECRET_KEY = "testing-only-secret-key"  # noqa: S105
+BABEL_DEFAULT_LOCALE = "en"
+# argon2-cffi's CHEAPEST profile: only ever in tests.
+ARGON2_TIME_COST = 1
+ARGON2_MEMORY_COST = 8
+ARGON2_PARALLELISM = 1
+RATELIMIT_ENABLED = False
+LOG_TRACEBACKS = True  # tests only: real deployments log the type, never the message

@@ -1,0 +1,1 @@
+"""Users, roles, permissions, sign-in and server-side sessions."""

@@ -1,0 +1,84 @@
+"""Shapes of input only; rules live in service.py."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from referral.auth.permissions import Role
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.new_password.data != self.confirm_password.data:
+            self.confirm_password.errors.append(_l("The two new passwords differ."))
+            return False
+        return True
+
+
+LANGUAGE_CHOICES = [("ky", "Кыргызча"), ("ru", "Русский"), ("en", "English")]
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(),
+            Length(min=3, max=64),
+            Regexp(
+                r"^[A-Za-z0-9._-]+$",
+                message=_l("Use Latin letters, digits, dots, dashes or underscores."),
+            ),
+        ],
+    )
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("Email"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)]
+    )
+    role = SelectField(
+        _l("Role"), choices=[(r.value, r.label) for r in Role], validators=[DataRequired()]
+    )
+    organisation_id = SelectField(_l("Organisation"), validators=[DataRequired()])
+    locale = SelectField(
+        _l("Language"), choices=[("", "—"), *LANGUAGE_CHOICES], validators=[Optional()]
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(r.value, r.label) for r in Role]
+        self.organisation_id.choices = [(str(o.id), o.name) for o in organisations]
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token: for buttons that POST."""

@@ -1,0 +1,423 @@
+"""Accounts: password hashing, sign-in, server-side sessions, user administration.
+
+Services flush and never commit; the view or CLI command that owns the unit of work
+commits once, so an action and its audit event succeed or fail together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from referral.audit import service as audit
+from referral.auth.models import User, UserSession
+from referral.auth.permissions import Role
+from referral.db import utcnow
+from referral.directory.models import Organisation, OrganisationType
+from referral.extensions import db
+
+# Which organisation types a role may belong to. A provider focal point works for a
+# receiving provider; case roles only for crisis centres.
+ROLE_ORG_TYPES: dict[Role, frozenset[OrganisationType]] = {
+    Role.CASEWORKER: frozenset({OrganisationType.CRISIS_CENTRE}),
+    Role.SUPERVISOR: frozenset({OrganisationType.CRISIS_CENTRE}),
+    Role.PROVIDER: frozenset(
+        {
+            OrganisationType.POLICE,
+            OrganisationType.HEALTH,
+            OrganisationType.PSYCHOSOCIAL,
+            OrganisationType.LEGAL_AID,
+            OrganisationType.SHELTER,
+            OrganisationType.SOCIAL_PROTECTION,
+            OrganisationType.CRISIS_CENTRE,
+        }
+    ),
+    Role.COMMITTEE_MEMBER: frozenset({OrganisationType.COMMITTEE}),
+    Role.ADMIN: frozenset({OrganisationType.ADMINISTRATION}),
+    Role.AUDITOR: frozenset({OrganisationType.ADMINISTRATION}),
+}
+
+# A short list of the most common passwords; the length rule already stops most others.
+COMMON_PASSWORDS = frozenset(
+    {
+        "123456789012",
+        "password1234",
+        "qwertyuiop12",
+        "111111111111",
+        "000000000000",
+        "passwordpassword",
+        "qwertyqwerty",
+        "123123123123",
+        "iloveyou1234",
+        "admin1234567",
+        "1q2w3e4r5t6y",
+        "qwerty123456",
+        "password123!",
+        "abc123456789",
+        "йцукенгшщзхъ",
+        "parol1234567",
+        "пароль123456",
+        "kyrgyzstan12",
+        "bishkek12345",
+        "123456123456",
+    }
+)
+
+
+class AccountError(Exception):
+    """A rule refused the request. `message` is translated and safe to show."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+_DUMMY_HASH: dict[tuple, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when the user is unknown, so timing does not tell."""
+    cfg = current_app.config
+    params = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+    if params not in _DUMMY_HASH:
+        _DUMMY_HASH[params] = _hasher().hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASH[params]
+
+
+def check_password_policy(password: str, *, username: str = "", full_name: str = "") -> None:
+    """ASVS 6.2: length only (no composition rules), no common or context passwords."""
+    cfg = current_app.config
+    if len(password) < cfg["PASSWORD_MIN_LENGTH"]:
+        raise AccountError(
+            _l("The password must have at least %(n)d characters.", n=cfg["PASSWORD_MIN_LENGTH"])
+        )
+    if len(password) > cfg["PASSWORD_MAX_LENGTH"]:
+        raise AccountError(
+            _l("The password may have at most %(n)d characters.", n=cfg["PASSWORD_MAX_LENGTH"])
+        )
+    folded = password.casefold()
+    if folded in COMMON_PASSWORDS or len(set(folded)) < 4:
+        raise AccountError(_l("This password is too common. Choose another one."))
+    context = [w.casefold() for w in (username, *full_name.split()) if len(w) >= 4]
+    if any(word in folded for word in context):
+        raise AccountError(_l("The password must not contain your name or username."))
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().casefold()
+
+
+def get_user_by_username(username: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.username == normalise_username(username))
+    ).scalar_one_or_none()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user if the password is right and the account active; None otherwise.
+
+    Unknown users, wrong passwords and deactivated accounts look the same to the caller
+    (and take the same time), so the login page cannot be used to find usernames.
+    """
+    user = get_user_by_username(username)
+    hasher = _hasher()
+    try:
+        hasher.verify(user.password_hash if user else _dummy_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        audit.record(
+            "authn_login_fail",
+            outcome="failure",
+            target_type="user",
+            target_id=user.id if user else None,
+            detail={"known_user": user is not None},
+        )
+        return None
+    if user is None:  # the dummy hash matched: cannot happen with a random secret
+        return None
+    if not user.is_active_account:
+        audit.record(
+            "authn_login_fail",
+            outcome="failure",
+            target_type="user",
+            target_id=user.id,
+            detail={"reason": "deactivated"},
+        )
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, user_agent: str = "") -> str:
+    """Record a new server-side session and return its secret token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200])
+    )
+    user.last_login_at = utcnow()
+    user.session_token = token
+    audit.record("authn_login_success", target_type="user", target_id=user.id, actor=user)
+    db.session.flush()
+    return token
+
+
+def load_session(token: str) -> User | None:
+    """The user of a live session, or None if it is unknown, revoked, idle or too old."""
+    if not token:
+        return None
+    record = db.session.execute(
+        select(UserSession).where(UserSession.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if record is None or record.revoked_at is not None:
+        return None
+    now = utcnow()
+    cfg = current_app.config
+    idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    if now - record.last_seen_at > idle or now - record.created_at > absolute:
+        return None
+    user = record.user
+    if not user.is_active_account:
+        return None
+    # Touch at most once a minute: a write per request would serialise every reader.
+    if now - record.last_seen_at > timedelta(minutes=1):
+        record.last_seen_at = now
+    user.session_token = token
+    return user
+
+
+def end_session(token: str | None, user: User | None) -> None:
+    if token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _token_hash(token))
+            .values(revoked_at=utcnow())
+        )
+    if user is not None:
+        audit.record("session_logout", target_type="user", target_id=user.id, actor=user)
+
+
+def revoke_sessions(user: User, *, keep_token: str | None = None) -> int:
+    """Revoke every live session of `user` (except `keep_token`). Returns how many."""
+    query = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    if keep_token:
+        query = query.where(UserSession.token_hash != _token_hash(keep_token))
+    result = db.session.execute(query.values(revoked_at=utcnow()))
+    return result.rowcount or 0
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    return list(
+        db.session.execute(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            .order_by(UserSession.created_at.desc())
+        ).scalars()
+    )
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    try:
+        _hasher().verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        audit.record(
+            "authn_password_change_fail", outcome="failure", target_type="user", target_id=user.id
+        )
+        raise AccountError(_l("The current password is not right.")) from None
+    if new == current:
+        raise AccountError(_l("The new password must differ from the current one."))
+    check_password_policy(new, username=user.username, full_name=user.full_name)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    ended = revoke_sessions(user, keep_token=user.session_token)
+    audit.record(
+        "authn_password_change",
+        target_type="user",
+        target_id=user.id,
+        detail={"other_sessions_ended": ended},
+    )
+    db.session.flush()
+
+
+@dataclass
+class UserInput:
+    username: str
+    full_name: str
+    email: str | None
+    role: Role
+    organisation_id: uuid.UUID
+    locale: str | None = None
+
+
+def _check_role_fits_org(role: Role, organisation_id: uuid.UUID) -> Organisation:
+    org = db.session.get(Organisation, organisation_id)
+    if org is None or not org.is_active:
+        raise AccountError(_l("Choose an active organisation."))
+    if org.org_type not in ROLE_ORG_TYPES[role]:
+        raise AccountError(
+            _l(
+                "A %(role)s cannot belong to an organisation of type %(type)s.",
+                role=role.label,
+                type=org.org_type.label,
+            )
+        )
+    return org
+
+
+def create_user(data: UserInput, password: str | None = None) -> tuple[User, str | None]:
+    """Create an account. Without a password, a random one is made and must be changed.
+
+    Returns the user and the temporary password to hand over once (None if given).
+    """
+    username = normalise_username(data.username)
+    if get_user_by_username(username) is not None:
+        raise AccountError(_l("This username is already taken."))
+    _check_role_fits_org(data.role, data.organisation_id)
+    temporary = None
+    if password is None:
+        temporary = password = generate_temporary_password()
+    else:
+        check_password_policy(password, username=username, full_name=data.full_name)
+    user = User(
+        username=username,
+        full_name=data.full_name.strip(),
+        email=data.email or None,
+        role=data.role,
+        organisation_id=data.organisation_id,
+        locale=data.locale,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+        must_change_password=temporary is not None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user_created",
+        target_type="user",
+        target_id=user.id,
+        detail={"role": str(user.role), "organisation_id": user.organisation_id},
+    )
+    return user, temporary
+
+
+def update_user(user: User, data: UserInput) -> list[str]:
+    """Apply an admin's edit. Returns the names of the fields that changed."""
+    _check_role_fits_org(data.role, data.organisation_id)
+    changed = []
+    for name, value in (
+        ("full_name", data.full_name.strip()),
+        ("email", data.email or None),
+        ("role", data.role),
+        ("organisation_id", data.organisation_id),
+        ("locale", data.locale),
+    ):
+        if getattr(user, name) != value:
+            setattr(user, name, value)
+            changed.append(name)
+    if {"role", "organisation_id"} & set(changed):
+        # Permissions change at once (ASVS 8.3.2): the user signs in again under the new role.
+        revoke_sessions(user)
+    if changed:
+        audit.record(
+            "user_updated",
+            target_type="user",
+            target_id=user.id,
+            detail={"fields": changed, "role": str(user.role)},
+        )
+    db.session.flush()
+    return changed
+
+
+def set_active(user: User, active: bool, by: User) -> None:
+    if user.id == by.id and not active:
+        raise AccountError(_l("You cannot deactivate your own account."))
+    if user.is_active_account == active:
+        return
+    user.is_active_account = active
+    if not active:
+        revoke_sessions(user)
+    audit.record(
+        "user_activated" if active else "user_deactivated", target_type="user", target_id=user.id
+    )
+    db.session.flush()
+
+
+def generate_temporary_password() -> str:
+    return "-".join(secrets.token_hex(3) for _ in range(4))
+
+
+def reset_password(user: User) -> str:
+    """Admins start a reset but never choose the password (ASVS 6.4.6)."""
+    temporary = generate_temporary_password()
+    user.password_hash = hash_password(temporary)
+    user.password_changed_at = utcnow()
+    user.must_change_password = True
+    revoke_sessions(user)
+    audit.record("authn_password_reset", target_type="user", target_id=user.id)
+    db.session.flush()
+    return temporary
+
+
+def list_users(
+    *, search: str = "", role: Role | None = None, active: bool | None = None
+) -> list[User]:
+    query = select(User).order_by(User.username)
+    if search:
+        pattern = f"%{search.strip().casefold()}%"
+        query = query.where(
+            (User.username.like(pattern)) | (func.lower(User.full_name).like(pattern))
+        )
+    if role is not None:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.is_active_account == active)
+    return list(db.session.execute(query).scalars())
+
+
+def count_users(active: bool = True) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(User).where(User.is_active_account == active)
+    ).scalar_one()
+
+
+def organisations_for_choice() -> list[Organisation]:
+    return list(
+        db.session.execute(
+            select(Organisation)
+            .where(Organisation.is_active.is_(True))
+            .order_by(Organisation.name_en)
+        ).scalars()
+    )
+
+
+def expires_at(session: UserSession) -> datetime:
+    return session.created_at + timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])

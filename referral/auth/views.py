@@ -1,0 +1,254 @@
+"""Sign-in, sign-out, own password and language; user administration."""
+
+import uuid
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from referral.auth import service
+from referral.auth.access import public, require
+from referral.auth.forms import LANGUAGE_CHOICES, ChangePasswordForm, EmptyForm, LoginForm, UserForm
+from referral.auth.models import User
+from referral.auth.permissions import Permission, Role
+from referral.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+users_bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: `next` must never send a user to another host."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
+            return target
+    return url_for("home.index")
+
+
+def _login_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.username.data, form.password.data)
+        if user is None:
+            db.session.commit()  # keep the audit of the failed attempt
+            flash(_("Unknown username or wrong password."), "error")
+            return render_template("auth/login.html", form=form), 200
+        lang = session.get("lang")
+        session.clear()  # a fresh session on sign-in: nothing survives from before
+        service.start_session(user, request.headers.get("User-Agent", ""))
+        db.session.commit()
+        login_user(user)
+        if lang and not user.locale:
+            session["lang"] = lang
+        if user.must_change_password:
+            return redirect(url_for("auth.change_password"))
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@require(Permission.ACCOUNT)
+def logout():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    service.end_session(current_user.session_token, current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require(Permission.ACCOUNT)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_own_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except service.AccountError as exc:
+            db.session.commit()  # the audit of a failed attempt stays
+            form.new_password.errors.append(exc.message)
+            return render_template("auth/change_password.html", form=form), 422
+        db.session.commit()
+        flash(_("Your password has been changed. Other sessions were signed out."), "success")
+        return redirect(url_for("home.index"))
+    return render_template(
+        "auth/change_password.html", form=form, sessions=service.live_sessions(current_user)
+    )
+
+
+@bp.post("/language")
+@public
+def set_language():
+    form = EmptyForm()
+    lang = request.form.get("lang", "")
+    if not form.validate_on_submit() or lang not in dict(LANGUAGE_CHOICES):
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+    else:
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))
+
+
+# --- user administration -----------------------------------------------------------
+
+
+def _load_user(user_id: str) -> User:
+    try:
+        uid = uuid.UUID(user_id)
+    except ValueError:
+        abort(404)
+    user = db.session.get(User, uid)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _user_input(form: UserForm) -> service.UserInput:
+    return service.UserInput(
+        username=form.username.data,
+        full_name=form.full_name.data,
+        email=form.email.data,
+        role=Role(form.role.data),
+        organisation_id=uuid.UUID(form.organisation_id.data),
+        locale=form.locale.data or None,
+    )
+
+
+@users_bp.get("/")
+@require(Permission.USERS_MANAGE)
+def index():
+    search = request.args.get("q", "")[:100]
+    role = request.args.get("role")
+    status = request.args.get("status", "active")
+    active = {"active": True, "inactive": False}.get(status)
+    users = service.list_users(
+        search=search, role=Role(role) if role in Role._value2member_map_ else None, active=active
+    )
+    return render_template(
+        "admin/users.html",
+        users=users,
+        search=search,
+        role=role,
+        status=status,
+        roles=list(Role),
+        form=EmptyForm(),
+    )
+
+
+@users_bp.route("/new", methods=["GET", "POST"])
+@require(Permission.USERS_MANAGE)
+def new():
+    form = UserForm(organisations=service.organisations_for_choice())
+    if form.validate_on_submit():
+        try:
+            user, temporary = service.create_user(_user_input(form))
+        except service.AccountError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("admin/user_form.html", form=form, user=None), 422
+        db.session.commit()
+        return render_template("admin/user_password.html", user=user, temporary=temporary)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@users_bp.route("/<user_id>", methods=["GET", "POST"])
+@require(Permission.USERS_MANAGE)
+def edit(user_id: str):
+    user = _load_user(user_id)
+    form = UserForm(obj=user, organisations=service.organisations_for_choice())
+    form.username.render_kw = {"readonly": True}
+    if request.method == "GET":
+        form.organisation_id.data = str(user.organisation_id)
+        form.role.data = user.role.value
+        form.locale.data = user.locale or ""
+    if form.validate_on_submit():
+        form.username.data = user.username  # usernames are not renamed
+        try:
+            changed = service.update_user(user, _user_input(form))
+        except service.AccountError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("admin/user_form.html", form=form, user=user), 422
+        db.session.commit()
+        flash(_("Saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("users.edit", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=user, action_form=EmptyForm())
+
+
+@users_bp.post("/<user_id>/deactivate")
+@require(Permission.USERS_MANAGE)
+def deactivate(user_id: str):
+    return _set_active(user_id, False)
+
+
+@users_bp.post("/<user_id>/activate")
+@require(Permission.USERS_MANAGE)
+def activate(user_id: str):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: str, active: bool):
+    user = _load_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.set_active(user, active, by=current_user)
+    except service.AccountError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("users.edit", user_id=user.id))
+    db.session.commit()
+    flash(
+        _("The account is active.")
+        if active
+        else _("The account is deactivated and its sessions ended."),
+        "success",
+    )
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@users_bp.post("/<user_id>/reset-password")
+@require(Permission.USERS_MANAGE)
+def reset_password(user_id: str):
+    user = _load_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    temporary = service.reset_password(user)
+    db.session.commit()
+    return render_template("admin/user_password.html", user=user, temporary=temporary)

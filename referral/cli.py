@@ -1,0 +1,142 @@
+"""`flask ...` commands for operators. Thin: parse, call a service, commit once."""
+
+from __future__ import annotations
+
+import uuid
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from referral.extensions import db
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+audit_cli = AppGroup("audit", help="Inspect and verify the audit trail.")
+demo_cli = AppGroup("demo", help="Demo data for trying the application.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        ["caseworker", "supervisor", "provider", "committee_member", "admin", "auditor"]
+    ),
+)
+@click.option(
+    "--organisation",
+    "organisation_id",
+    required=True,
+    help="Organisation id (see `flask users orgs`).",
+)
+@click.option("--full-name", default="")
+@click.option("--email", default=None)
+def create_user(username, role, organisation_id, full_name, email):
+    """Create an account with a temporary password that must be changed at first sign-in."""
+    from referral.auth import service
+    from referral.auth.permissions import Role
+
+    try:
+        org_id = uuid.UUID(organisation_id)
+    except ValueError:
+        raise click.BadParameter("not an organisation id", param_hint="--organisation") from None
+    try:
+        user, temporary = service.create_user(
+            service.UserInput(
+                username=username,
+                full_name=full_name or username,
+                email=email,
+                role=Role(role),
+                organisation_id=org_id,
+            )
+        )
+    except service.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from None
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role}). Temporary password: {temporary}")
+
+
+@users_cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include deactivated accounts.")
+def list_users(show_all):
+    from referral.auth import service
+
+    for user in service.list_users(active=None if show_all else True):
+        state = "active" if user.is_active_account else "deactivated"
+        click.echo(f"{user.username:24} {user.role:18} {state:12} {user.organisation.name_en}")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user(username):
+    """Deactivate an account and end its sessions."""
+    from referral.audit import service as audit
+    from referral.auth import service
+
+    user = service.get_user_by_username(username)
+    if user is None:
+        raise click.ClickException("no such user")
+    user.is_active_account = False
+    ended = service.revoke_sessions(user)
+    audit.record(
+        "user_deactivated",
+        target_type="user",
+        target_id=user.id,
+        detail={"via": "cli", "sessions_ended": ended},
+    )
+    db.session.commit()
+    click.echo(f"Deactivated {user.username}; {ended} session(s) ended.")
+
+
+@users_cli.command("orgs")
+def list_orgs():
+    """Organisation ids, for `users create --organisation`."""
+    from referral.directory.models import Organisation
+
+    for org in db.session.execute(select(Organisation).order_by(Organisation.name_en)).scalars():
+        click.echo(f"{org.id}  {org.org_type:18} {org.name_en}")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Recompute the hash chain; exit 1 if any entry was altered, removed or inserted."""
+    from referral.audit import service as audit
+
+    result = audit.verify_chain()
+    audit.record(
+        "audit_verify",
+        outcome="success" if result.ok else "failure",
+        detail={"checked": result.checked, "first_bad_seq": result.first_bad_seq, "via": "cli"},
+    )
+    db.session.commit()
+    if result.ok:
+        click.echo(f"Audit chain intact: {result.checked} entries verified.")
+    else:
+        click.echo(
+            f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
+            f"({result.checked} entries verified before it).",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+@demo_cli.command("seed")
+def demo_seed():
+    """Load locations, demo organisations and one user of every role. Safe to re-run."""
+    from flask import current_app
+
+    from referral.demo import service
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("demo accounts are never created in production")
+    summary = service.seed_demo()
+    db.session.commit()
+    click.echo(service.format_summary(summary))
+
+
+def register(app: Flask) -> None:
+    for group in (users_cli, audit_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Keys and field-level encryption. Nothing outside this package touches key bytes."""

@@ -1,0 +1,172 @@
+"""Seed a demo: locations, a handful of organisations and one user of every role.
+
+Re-running changes nothing that is already there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from referral.auth import service as accounts
+from referral.auth.models import User
+from referral.auth.permissions import Role
+from referral.directory import service as directory
+from referral.directory.models import Organisation, OrganisationType
+from referral.extensions import db
+
+DEMO_PASSWORD = "demo-pathway-2026"  # noqa: S105 - printed to the person running the demo
+
+# (key, type, location code, en, ru, ky)
+DEMO_ORGANISATIONS = [
+    (
+        "admin",
+        OrganisationType.ADMINISTRATION,
+        "41711000000000",
+        "Referral pathway administration",
+        "Администрация системы перенаправления",
+        "Жолдомо системасынын администрациясы",
+    ),
+    (
+        "crisis",
+        OrganisationType.CRISIS_CENTRE,
+        "41711202000000",
+        "Bishkek Crisis Centre for Women",
+        "Бишкекский кризисный центр для женщин",
+        "Бишкек аялдар үчүн кризистик борбору",
+    ),
+    (
+        "police",
+        OrganisationType.POLICE,
+        "41711202000000",
+        "Oktyabr District Internal Affairs Department",
+        "Октябрьское РУВД г. Бишкек",
+        "Бишкек ш. Октябрь ИИББ",
+    ),
+    (
+        "psych",
+        OrganisationType.PSYCHOSOCIAL,
+        "41711201000000",
+        'Psychological Support Practice "Ishenim"',
+        "Психологическая практика «Ишеним»",
+        "«Ишеним» психологиялык жардам кабинети",
+    ),
+    (
+        "health",
+        OrganisationType.HEALTH,
+        "41711202000000",
+        "Family Medicine Centre No. 6",
+        "Центр семейной медицины № 6",
+        "№ 6 Үй-бүлөлүк медицина борбору",
+    ),
+    (
+        "legal",
+        OrganisationType.LEGAL_AID,
+        "41711203000000",
+        'Legal Aid NGO "Adilet"',
+        "ОО «Адилет» (юридическая помощь)",
+        "«Адилет» КБ (юридикалык жардам)",
+    ),
+    (
+        "shelter",
+        OrganisationType.SHELTER,
+        "41711000000000",
+        "Safe House for Women and Children",
+        "Убежище для женщин и детей",
+        "Аялдар жана балдар үчүн баш калкалоочу жай",
+    ),
+    (
+        "social",
+        OrganisationType.SOCIAL_PROTECTION,
+        "41711202000000",
+        "Oktyabr District Department of Social Protection",
+        "Управление социальной защиты Октябрьского района",
+        "Октябрь районунун социалдык коргоо башкармалыгы",
+    ),
+    (
+        "committee",
+        OrganisationType.COMMITTEE,
+        "41708222000000",
+        "Sokuluk GBV Prevention Committee",
+        "Сокулукский комитет по профилактике насилия",
+        "Сокулук зомбулуктун алдын алуу комитети",
+    ),
+]
+
+# (username, role, organisation key, full name)
+DEMO_USERS = [
+    ("caseworker", Role.CASEWORKER, "crisis", "Aida Caseworker"),
+    ("supervisor", Role.SUPERVISOR, "crisis", "Nurgul Supervisor"),
+    ("police", Role.PROVIDER, "police", "Bakyt Police"),
+    ("psychologist", Role.PROVIDER, "psych", "Gulnara Psychologist"),
+    ("health", Role.PROVIDER, "health", "Elmira Health"),
+    ("lawyer", Role.PROVIDER, "legal", "Azamat Lawyer"),
+    ("shelter", Role.PROVIDER, "shelter", "Cholpon Shelter"),
+    ("social", Role.PROVIDER, "social", "Dinara Social"),
+    ("committee", Role.COMMITTEE_MEMBER, "committee", "Kanat Committee"),
+    ("admin", Role.ADMIN, "admin", "Admin Administrator"),
+    ("auditor", Role.AUDITOR, "admin", "Asel Auditor"),
+]
+
+
+@dataclass
+class SeedSummary:
+    locations_added: int = 0
+    organisations_added: int = 0
+    users_added: int = 0
+    users: list[tuple[str, str]] = field(default_factory=list)
+
+
+def seed_demo() -> SeedSummary:
+    summary = SeedSummary()
+    summary.locations_added = directory.load_locations()
+    orgs = {}
+    for key, org_type, loc_code, en, ru, ky in DEMO_ORGANISATIONS:
+        org = db.session.execute(
+            select(Organisation).where(Organisation.name_en == en)
+        ).scalar_one_or_none()
+        if org is None:
+            location = directory.location_by_code(loc_code)
+            org = Organisation(
+                org_type=org_type,
+                name_en=en,
+                name_ru=ru,
+                name_ky=ky,
+                location_id=location.id if location else None,
+            )
+            db.session.add(org)
+            summary.organisations_added += 1
+        orgs[key] = org
+    db.session.flush()
+    for username, role, org_key, full_name in DEMO_USERS:
+        user = db.session.execute(
+            select(User).where(User.username == username)
+        ).scalar_one_or_none()
+        if user is None:
+            accounts.create_user(
+                accounts.UserInput(
+                    username=username,
+                    full_name=full_name,
+                    email=None,
+                    role=role,
+                    organisation_id=orgs[org_key].id,
+                ),
+                password=DEMO_PASSWORD,
+            )
+            summary.users_added += 1
+        summary.users.append((username, role.label))
+    db.session.flush()
+    return summary
+
+
+def format_summary(summary: SeedSummary) -> str:
+    lines = [
+        f"Demo data ready: {summary.locations_added} locations, "
+        f"{summary.organisations_added} organisations, {summary.users_added} users added.",
+        "",
+        "Sign in at http://127.0.0.1:5000 with any of these usernames:",
+    ]
+    lines += [f"  {username:14} {label}" for username, label in summary.users]
+    lines += ["", f"Password for every demo user: {DEMO_PASSWORD}"]
+    return "\n".join(lines)

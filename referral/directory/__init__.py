@@ -1,0 +1,1 @@
+"""Locations, organisations and services: the provider directory and public finder."""

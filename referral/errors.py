@@ -1,0 +1,89 @@
+"""Friendly error pages in the user's language. A 500 rolls the session back and
+shows nothing of what failed: no stack trace, no values."""
+
+import uuid
+
+from flask import Flask, g, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from referral.extensions import db
+
+MESSAGES = {
+    400: (
+        _l("Bad request"),
+        _l(
+            "The form could not be read. Go back, reload the page and "
+            "try again; nothing was changed."
+        ),
+    ),
+    401: (_l("Please sign in"), _l("Your session has ended. Sign in again to continue.")),
+    403: (
+        _l("Not allowed"),
+        _l(
+            "Your role does not allow this. If you need it, ask your "
+            "supervisor or the administrator."
+        ),
+    ),
+    404: (_l("Not found"), _l("There is nothing here, or it is not yours to see.")),
+    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    409: (
+        _l("Changed meanwhile"),
+        _l(
+            "Someone else changed this while you were working. "
+            "Reload the page; your change was not saved."
+        ),
+    ),
+    413: (_l("Too large"), _l("What you sent is too large.")),
+    422: (_l("Please check the form"), _l("Some fields need correcting.")),
+    429: (_l("Too many attempts"), _l("Please wait a minute before trying again.")),
+    500: (
+        _l("Something went wrong"),
+        _l(
+            "The request failed and nothing was saved. "
+            "Please try again. If it happens again, tell "
+            "the administrator the reference below."
+        ),
+    ),
+}
+
+
+def render_error(code: int):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    return render_template(
+        "errors/error.html",
+        code=code,
+        title=title,
+        message=message,
+        reference=getattr(g, "request_id", None),
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code >= 500:
+            db.session.rollback()
+        return render_error(code if code in MESSAGES else 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        # Log the type and where, never the message: it may carry a decrypted value.
+        app.logger.error(
+            "unhandled %s in request %s",
+            type(error).__name__,
+            getattr(g, "request_id", "-"),
+            exc_info=app.config.get("LOG_TRACEBACKS", False),
+        )
+        return render_error(500)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]

@@ -1,0 +1,1 @@
+"""The signed-in home page: what needs this user's attention now."""

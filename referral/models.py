@@ -1,0 +1,7 @@
+"""Every model of every domain, imported in one place for migrations and tests."""
+
+from referral.audit.models import AuditEvent, AuditHead
+from referral.auth.models import User, UserSession
+from referral.directory.models import Location, Organisation
+
+__all__ = ["AuditEvent", "AuditHead", "Location", "Organisation", "User", "UserSession"]

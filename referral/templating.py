@@ -1,0 +1,23 @@
+"""Jinja globals: permission checks for showing links (never the check itself)."""
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from referral.auth.forms import LANGUAGE_CHOICES, EmptyForm
+from referral.auth.permissions import Permission
+
+
+def install(app: Flask) -> None:
+    @app.context_processor
+    def globals_():
+        return {
+            "Permission": Permission,
+            "can": lambda p: bool(current_user.is_authenticated and current_user.can(p)),
+            "languages": LANGUAGE_CHOICES,
+            "current_lang": str(get_locale() or "ru"),
+            # A function, so that pages which must set no cookie (the public finder)
+            # never create a CSRF token by accident.
+            "button_form": EmptyForm,
+            "current_path": request.full_path.rstrip("?"),
+        }

@@ -1,0 +1,171 @@
+"""Signing in and out, own password, language: what a member of staff sees."""
+
+from referral.audit.models import AuditEvent
+from referral.auth.models import UserSession
+from referral.extensions import db
+from tests import factories
+from tests.conftest import TEST_PASSWORD
+
+
+def test_login_page_is_shown_to_anonymous_visitors(browser):
+    response = browser.get("/login")
+    assert response.status_code == 200
+    assert "Sign in" in response.get_data(as_text=True)
+
+
+def test_home_redirects_anonymous_to_login(browser):
+    response = browser.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_user_signs_in_and_sees_role_and_organisation(browser):
+    user = factories.UserFactory(role="supervisor", full_name="Nurgul Test")
+    response = browser.login(user.username)
+    assert response.status_code == 302
+    page = browser.get("/").get_data(as_text=True)
+    assert "Nurgul Test" in page
+    assert "Supervisor" in page
+    assert user.organisation.name_en in page
+    assert "Sign out" in page
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(browser, make_browser):
+    user = factories.UserFactory()
+    wrong = browser.login(user.username, "not the password at all")
+    unknown = make_browser().login("nobody-by-this-name", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 200
+    message = "Unknown username or wrong password."
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+
+
+def test_deactivated_user_cannot_sign_in(browser):
+    user = factories.UserFactory(is_active_account=False)
+    response = browser.login(user.username)
+    assert response.status_code == 200
+    assert "Unknown username or wrong password." in response.get_data(as_text=True)
+
+
+def test_sign_in_creates_a_new_session_cookie(browser):
+    user = factories.UserFactory()
+    browser.get("/login")
+    before = browser.client.get_cookie("session").value
+    browser.login(user.username)
+    after = browser.client.get_cookie("session").value
+    assert before != after
+
+
+def test_no_remember_me_cookie_is_ever_set(browser):
+    user = factories.UserFactory()
+    response = browser.login(user.username)
+    cookies = response.headers.getlist("Set-Cookie")
+    assert not any(c.startswith("remember_token") for c in cookies)
+    assert all("HttpOnly" in c for c in cookies)
+    assert all("SameSite=Lax" in c for c in cookies)
+
+
+def test_logout_ends_the_session_on_the_server(browser, app):
+    user = factories.UserFactory()
+    browser.login(user.username)
+    stolen_cookie = browser.client.get_cookie("session").value
+    response = browser.post("/logout")
+    assert response.status_code == 302
+    assert "cache" in response.headers["Clear-Site-Data"]
+    # A copy of the old cookie no longer works.
+    replay = app.test_client()
+    replay.set_cookie("session", stolen_cookie)
+    assert replay.get("/").status_code == 302
+
+
+def test_logout_without_csrf_token_is_refused(browser):
+    user = factories.UserFactory()
+    browser.login(user.username)
+    response = browser.post("/logout", csrf=False)
+    assert response.status_code == 400
+    assert browser.get("/").status_code == 200  # still signed in
+
+
+def test_login_post_without_csrf_token_is_refused(browser):
+    user = factories.UserFactory()
+    response = browser.post(
+        "/login", {"username": user.username, "password": TEST_PASSWORD}, csrf=False
+    )
+    assert response.status_code == 400
+
+
+def test_next_parameter_cannot_send_the_user_to_another_site(browser):
+    user = factories.UserFactory()
+    browser.get("/login")
+    response = browser.post(
+        "/login?next=//evil.example/x", {"username": user.username, "password": TEST_PASSWORD}
+    )
+    assert response.headers["Location"] in ("/", "http://localhost/")
+
+
+def test_user_changes_own_password_and_other_sessions_end(login_as, make_browser):
+    first = login_as("caseworker")
+    second = make_browser()
+    assert second.login(first.user.username).status_code == 302
+    new_password = "a much longer passphrase for 2026"
+    response = first.post(
+        "/account/password",
+        {
+            "current_password": TEST_PASSWORD,
+            "new_password": new_password,
+            "confirm_password": new_password,
+        },
+    )
+    assert response.status_code == 302
+    assert first.get("/").status_code == 200  # this session stays
+    assert second.get("/").status_code == 302  # the other one is gone
+    assert make_browser().login(first.user.username, new_password).status_code == 302
+
+
+def test_password_change_refuses_short_password_and_says_why(login_as):
+    b = login_as("caseworker")
+    response = b.post(
+        "/account/password",
+        {"current_password": TEST_PASSWORD, "new_password": "short", "confirm_password": "short"},
+    )
+    assert response.status_code == 422
+    assert "at least 12 characters" in response.get_data(as_text=True)
+
+
+def test_password_change_with_wrong_current_password(login_as):
+    b = login_as("caseworker")
+    new = "another long passphrase here"
+    response = b.post(
+        "/account/password",
+        {"current_password": "wrong wrong wrong", "new_password": new, "confirm_password": new},
+    )
+    assert response.status_code == 422
+    assert "current password is not right" in response.get_data(as_text=True)
+
+
+def test_login_and_failure_are_audited_without_password(browser):
+    user = factories.UserFactory()
+    browser.login(user.username, "wrong password value 123")
+    browser.login(user.username)
+    events = db.session.query(AuditEvent).order_by(AuditEvent.seq).all()
+    actions = [e.action for e in events]
+    assert "authn_login_fail" in actions and "authn_login_success" in actions
+    for event in events:
+        assert "wrong password value 123" not in str(event.detail)
+        assert TEST_PASSWORD not in str(event.detail)
+
+
+def test_session_record_is_stored_hashed(browser):
+    user = factories.UserFactory()
+    browser.login(user.username)
+    record = db.session.query(UserSession).filter_by(user_id=user.id).one()
+    assert len(record.token_hash) == 64
+    assert record.revoked_at is None
+
+
+def test_language_switch_changes_the_interface(login_as):
+    b = login_as("caseworker")
+    b.post("/language", {"lang": "ru", "next": "/"})
+    page = b.get("/").get_data(as_text=True)
+    assert 'lang="ru"' in page
+    assert "Выйти" in page

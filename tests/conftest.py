@@ -1,0 +1,195 @@
+"""Test harness: one schema per session built by the migrations; every test in a
+transaction that is rolled back.
+
+TEST_DATABASE_URL selects PostgreSQL (e.g. postgresql+psycopg://postgres@127.0.0.1/referral_test);
+without it the suite runs on a throw-away SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from referral import create_app
+from referral.auth.permissions import Role
+from referral.crypto.keygen import ensure_dev_keys
+from referral.extensions import db
+from tests import factories
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def _prepare_postgres(url: str) -> None:
+    """Create the test database if needed and empty its schema."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        ).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        _prepare_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("keys")
+    ensure_dev_keys(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def app(database_url, keys_dir):
+    app = create_app(
+        {
+            "REFERRAL_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "KEYS_DIR": str(keys_dir),
+        }
+    )
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _db_transaction(request, app):
+    """Each test runs inside a transaction rolled back at its end; views may commit
+    (they release a savepoint)."""
+    if "no_db" in request.keywords:
+        yield
+        return
+    ctx = app.app_context()
+    ctx.push()
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    # expire_on_commit off: a view's commit must not leave the test's objects unloadable
+    # once the request's app context has closed the session.
+    db.session = scoped_session(
+        sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+    )
+    Browser.test_context = ctx
+    try:
+        yield
+    finally:
+        Browser.test_context = None
+        db.session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+        ctx.pop()
+
+
+@pytest.fixture
+def session():
+    return db.session
+
+
+class Browser:
+    """The Flask test client with what a person's browser does: keeps the cookie and
+    sends the CSRF token that the pages it loaded carried."""
+
+    TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+    test_context = None
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self._token: str | None = None
+
+    def _request(self, method, url, **kwargs):
+        # A request must get its own app context, as in production: with the test's
+        # context still pushed, Flask would reuse it and share `g` (the signed-in user,
+        # the CSRF token) between requests of different browsers.
+        ctx = Browser.test_context
+        if ctx is not None:
+            db.session.commit()  # what the test set up is there for the request to see
+            ctx.pop()
+        try:
+            response = getattr(self.client, method)(url, **kwargs)
+        finally:
+            if ctx is not None:
+                ctx.push()
+        self._remember_token(response)
+        return response
+
+    def get(self, url, **kwargs):
+        return self._request("get", url, **kwargs)
+
+    def post(self, url, data=None, *, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.csrf_token())
+        return self._request("post", url, data=data, **kwargs)
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            self.get("/login")
+        if self._token is None:  # signed in: /login redirects; any page with a form has one
+            self.get("/")
+        assert self._token, "no page offered a CSRF token"
+        return self._token
+
+    def _remember_token(self, response):
+        if response.mimetype == "text/html":
+            match = self.TOKEN_RE.search(response.get_data(as_text=True))
+            if match:
+                self._token = match.group(1)
+
+    def login(self, username: str, password: str = TEST_PASSWORD):
+        self._token = None
+        response = self.post("/login", {"username": username, "password": password})
+        self._token = None
+        return response
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app)
+
+
+@pytest.fixture
+def make_browser(app):
+    return lambda: Browser(app)
+
+
+@pytest.fixture
+def login_as(app):
+    """A browser signed in as a fresh user of `role` (or the given user)."""
+
+    def _login(role_or_user, **user_kwargs):
+        user = role_or_user
+        if isinstance(role_or_user, str):
+            user = factories.UserFactory(role=Role(role_or_user), **user_kwargs)
+        db.session.flush()
+        b = Browser(app)
+        response = b.login(user.username)
+        assert response.status_code == 302, "test login failed"
+        b.user = user
+        return b
+
+    return _login
