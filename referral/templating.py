@@ -9,6 +9,10 @@ from referral.auth.permissions import Permission
 
 
 def install(app: Flask) -> None:
+    # Globals (not context) so that imported macros see them too. A function, so that
+    # pages which must set no cookie (the public finder) never create a CSRF token.
+    app.jinja_env.globals["button_form"] = EmptyForm
+
     @app.context_processor
     def globals_():
         return {
@@ -16,8 +20,5 @@ def install(app: Flask) -> None:
             "can": lambda p: bool(current_user.is_authenticated and current_user.can(p)),
             "languages": LANGUAGE_CHOICES,
             "current_lang": str(get_locale() or "ru"),
-            # A function, so that pages which must set no cookie (the public finder)
-            # never create a CSRF token by accident.
-            "button_form": EmptyForm,
             "current_path": request.full_path.rstrip("?"),
         }

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from referral.auth.permissions import Role
@@ -66,18 +66,19 @@ class UserForm(FlaskForm):
     email = EmailField(
         _l("Email"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)]
     )
-    role = SelectField(
-        _l("Role"), choices=[(r.value, r.label) for r in Role], validators=[DataRequired()]
-    )
+    role = SelectField(_l("Role"), validators=[DataRequired()])
     organisation_id = SelectField(_l("Organisation"), validators=[DataRequired()])
-    locale = SelectField(
-        _l("Language"), choices=[("", "—"), *LANGUAGE_CHOICES], validators=[Optional()]
-    )
+    locale = SelectField(_l("Language"), validators=[Optional()])
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(r.value, r.label) for r in Role]
-        self.organisation_id.choices = [(str(o.id), o.name) for o in organisations]
+        # Choices are built per request so that labels follow the user's language.
+        self.role.choices = [SelectChoice(r.value, r.label) for r in Role]
+        self.organisation_id.choices = [SelectChoice(str(o.id), o.name) for o in organisations]
+        self.locale.choices = [
+            SelectChoice("", "—"),
+            *(SelectChoice(code, label) for code, label in LANGUAGE_CHOICES),
+        ]
 
 
 class EmptyForm(FlaskForm):

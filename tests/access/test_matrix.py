@@ -1,0 +1,53 @@
+"""Every endpoint x every role (and anonymous) x object scope gets exactly the expected
+status. Prints the figure: cells checked and unexpected grants (must be 0)."""
+
+import importlib
+import pkgutil
+
+import pytest
+
+import tests.access
+from referral.auth.access import BUILTIN_PUBLIC
+from tests.access.matrix import ROLES, World
+from tests.conftest import Browser
+
+MODULES = [
+    importlib.import_module(f"tests.access.{m.name}")
+    for m in pkgutil.iter_modules(tests.access.__path__)
+    if not m.name.startswith(("test_", "matrix"))
+]
+ENTRIES = [entry for module in MODULES for entry in getattr(module, "ENTRIES", [])]
+RESULTS: list[tuple[str, str, int, int]] = []
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_access(app, entry, role):
+    world = World.build()
+    url = entry.build_url(world)
+    data = entry.build_data(world)
+    browser = Browser(app)
+    if role != "anonymous":
+        assert browser.login(world.users[role].username).status_code == 302
+    if entry.method == "GET":
+        response = browser.get(url)
+    else:
+        response = browser.post(url, data)
+    expected = entry.expect[role]
+    RESULTS.append((entry.id, role, expected, response.status_code))
+    assert response.status_code == expected, (
+        f"{entry.method} {entry.endpoint} [{entry.scope}] as {role}: "
+        f"got {response.status_code}, expected {expected}"
+    )
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    covered = {entry.endpoint for entry in ENTRIES}
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - BUILTIN_PUBLIC
+    assert endpoints - covered == set(), "endpoints missing from the access matrix"
+    assert covered - endpoints == set(), "matrix names endpoints that do not exist"
+
+
+def unexpected_grants() -> int:
+    """Cells where access was given (2xx/3xx) although a refusal was expected."""
+    return sum(1 for _id, _role, expected, got in RESULTS if expected >= 400 and got < 400)
