@@ -126,3 +126,78 @@ class Organisation(UUIDPrimaryKey, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.org_type}>"
+
+
+class ServiceType(StrEnum):
+    """Kinds of service on the pathway (domain.md section 7). Committees' pathway steps
+    and referrals name these; `aksakal_court` is listed but never a referral target."""
+
+    POLICE_INTERNAL_AFFAIRS = "police_internal_affairs"
+    POLICE_DISTRICT_INSPECTOR = "police_district_inspector"
+    PROTECTION_ORDER_ISSUING = "protection_order_issuing"
+    FORENSIC_MEDICAL_EXAMINATION = "forensic_medical_examination"
+    HEALTH_PRIMARY_CARE = "health_primary_care"
+    HEALTH_HOSPITAL = "health_hospital"
+    HEALTH_SEXUAL_REPRODUCTIVE = "health_sexual_reproductive"
+    MENTAL_HEALTH = "mental_health"
+    PSYCHOLOGIST_COUNSELLING = "psychologist_counselling"
+    CRISIS_CENTRE = "crisis_centre"
+    SHELTER_SAFE_ACCOMMODATION = "shelter_safe_accommodation"
+    SINGLE_WINDOW_CENTRE = "single_window_centre"
+    LEGAL_AID_STATE = "legal_aid_state"
+    LEGAL_AID_NGO = "legal_aid_ngo"
+    SOCIAL_PROTECTION_DEPARTMENT = "social_protection_department"
+    CHILD_PROTECTION_FAMILY_SUPPORT = "child_protection_family_support"
+    HELPLINE = "helpline"
+    LIVELIHOODS_ECONOMIC = "livelihoods_economic"
+    EDUCATION = "education"
+    IDENTITY_DOCUMENTS = "identity_documents"
+    PERPETRATOR_CORRECTIONAL_PROGRAMME = "perpetrator_correctional_programme"
+    LOCAL_SELF_GOVERNMENT = "local_self_government"
+    PREVENTION_COMMITTEE = "prevention_committee"
+    AKSAKAL_COURT = "aksakal_court"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(SERVICE_TYPE_LABELS[self])
+
+    @property
+    def is_referral_destination(self) -> bool:
+        # GBV practice discourages mediation of violence: never refer to aksakal courts.
+        return self not in (
+            ServiceType.AKSAKAL_COURT,
+            ServiceType.PREVENTION_COMMITTEE,
+            ServiceType.LOCAL_SELF_GOVERNMENT,
+        )
+
+
+SERVICE_TYPE_LABELS = {
+    ServiceType.POLICE_INTERNAL_AFFAIRS: _l("Police (internal affairs department)"),
+    ServiceType.POLICE_DISTRICT_INSPECTOR: _l("Police district inspector"),
+    ServiceType.PROTECTION_ORDER_ISSUING: _l("Protection orders"),
+    ServiceType.FORENSIC_MEDICAL_EXAMINATION: _l("Forensic medical examination"),
+    ServiceType.HEALTH_PRIMARY_CARE: _l("Primary health care"),
+    ServiceType.HEALTH_HOSPITAL: _l("Hospital"),
+    ServiceType.HEALTH_SEXUAL_REPRODUCTIVE: _l(
+        "Sexual and reproductive health (PEP, emergency contraception)"
+    ),
+    ServiceType.MENTAL_HEALTH: _l("Mental health care"),
+    ServiceType.PSYCHOLOGIST_COUNSELLING: _l("Psychologist / counselling"),
+    ServiceType.CRISIS_CENTRE: _l("Crisis centre"),
+    ServiceType.SHELTER_SAFE_ACCOMMODATION: _l("Shelter / safe accommodation"),
+    ServiceType.SINGLE_WINDOW_CENTRE: _l("Single window centre"),
+    ServiceType.LEGAL_AID_STATE: _l("State legal aid"),
+    ServiceType.LEGAL_AID_NGO: _l("Legal aid (NGO)"),
+    ServiceType.SOCIAL_PROTECTION_DEPARTMENT: _l("Social protection department"),
+    ServiceType.CHILD_PROTECTION_FAMILY_SUPPORT: _l("Child protection and family support"),
+    ServiceType.HELPLINE: _l("Helpline"),
+    ServiceType.LIVELIHOODS_ECONOMIC: _l("Livelihoods and economic support"),
+    ServiceType.EDUCATION: _l("Education"),
+    ServiceType.IDENTITY_DOCUMENTS: _l("Identity documents"),
+    ServiceType.PERPETRATOR_CORRECTIONAL_PROGRAMME: _l("Correctional programme for perpetrators"),
+    ServiceType.LOCAL_SELF_GOVERNMENT: _l("Local self-government"),
+    ServiceType.PREVENTION_COMMITTEE: _l("Prevention committee"),
+    ServiceType.AKSAKAL_COURT: _l("Aksakal court"),
+    ServiceType.OTHER: _l("Other"),
+}

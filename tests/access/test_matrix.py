@@ -29,10 +29,7 @@ def test_access(app, entry, role):
     browser = Browser(app)
     if role != "anonymous":
         assert browser.login(world.users[role].username).status_code == 302
-    if entry.method == "GET":
-        response = browser.get(url)
-    else:
-        response = browser.post(url, data)
+    response = browser.get(url) if entry.method == "GET" else browser.post(url, data)
     expected = entry.expect[role]
     RESULTS.append((entry.id, role, expected, response.status_code))
     assert response.status_code == expected, (
