@@ -2,6 +2,30 @@
 
 from referral.audit.models import AuditEvent, AuditHead
 from referral.auth.models import User, UserSession
-from referral.directory.models import Location, Organisation
+from referral.directory.models import (
+    Location,
+    Organisation,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtSite,
+    ServiceLanguage,
+    Site,
+)
 
-__all__ = ["AuditEvent", "AuditHead", "Location", "Organisation", "User", "UserSession"]
+__all__ = [
+    "AuditEvent",
+    "AuditHead",
+    "Location",
+    "Organisation",
+    "Phone",
+    "Schedule",
+    "Service",
+    "ServiceArea",
+    "ServiceAtSite",
+    "ServiceLanguage",
+    "Site",
+    "User",
+    "UserSession",
+]

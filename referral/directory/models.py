@@ -1,14 +1,19 @@
-"""Locations (Kyrgyzstan's administrative divisions) and organisations."""
+"""Locations (Kyrgyzstan's administrative divisions), organisations and their services.
+
+Aligned with Open Referral HSDS 3.0: Organisation ~ organization, Site ~ location (premises,
+with its address), Service, ServiceAtSite ~ service_at_location, Phone, Schedule,
+ServiceLanguage ~ language, ServiceArea ~ service_area. Every id is a UUID.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.db import TimestampMixin, UUIDPrimaryKey, str_enum
@@ -79,6 +84,50 @@ class Location(UUIDPrimaryKey, TimestampMixin, db.Model):
         return f"<Location {self.code}>"
 
 
+class Sector(StrEnum):
+    HEALTH = "health"
+    JUSTICE_POLICING = "justice_policing"
+    SOCIAL_SERVICES = "social_services"
+    COORDINATION = "coordination"
+    CIVIL_SOCIETY = "civil_society"
+    COMMUNITY = "community"
+
+    @property
+    def label(self) -> str:
+        return str(SECTOR_LABELS[self])
+
+
+SECTOR_LABELS = {
+    Sector.HEALTH: _l("Health"),
+    Sector.JUSTICE_POLICING: _l("Justice and policing"),
+    Sector.SOCIAL_SERVICES: _l("Social services"),
+    Sector.COORDINATION: _l("Coordination"),
+    Sector.CIVIL_SOCIETY: _l("Civil society"),
+    Sector.COMMUNITY: _l("Community"),
+}
+
+
+class LegalStatus(StrEnum):
+    STATE = "state"
+    MUNICIPAL = "municipal"
+    NGO = "ngo"
+    INTERNATIONAL = "international"
+    COMMUNITY = "community"
+
+    @property
+    def label(self) -> str:
+        return str(LEGAL_STATUS_LABELS[self])
+
+
+LEGAL_STATUS_LABELS = {
+    LegalStatus.STATE: _l("State"),
+    LegalStatus.MUNICIPAL: _l("Municipal"),
+    LegalStatus.NGO: _l("Non-governmental organisation"),
+    LegalStatus.INTERNATIONAL: _l("International organisation"),
+    LegalStatus.COMMUNITY: _l("Community"),
+}
+
+
 class OrganisationType(StrEnum):
     CRISIS_CENTRE = "crisis_centre"
     POLICE = "police"
@@ -117,8 +166,26 @@ class Organisation(UUIDPrimaryKey, TimestampMixin, db.Model):
     org_type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType), index=True)
     location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    description_ky: Mapped[str] = mapped_column(Text, default="")
+    description_ru: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    sector: Mapped[Sector | None] = mapped_column(str_enum(Sector))
+    legal_status: Mapped[LegalStatus | None] = mapped_column(str_enum(LegalStatus))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
+    website: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(254))
 
     location: Mapped[Location | None] = relationship()
+    parent: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")
+    services: Mapped[list[Service]] = relationship(
+        back_populates="organisation", order_by="Service.name_en"
+    )
+    sites: Mapped[list[Site]] = relationship(back_populates="organisation", order_by="Site.name_en")
+    phones: Mapped[list[Phone]] = relationship(
+        primaryjoin="and_(Phone.organisation_id == Organisation.id, Phone.service_id.is_(None))",
+        order_by="Phone.position",
+        viewonly=True,
+    )
 
     @property
     def name(self) -> str:
@@ -201,3 +268,216 @@ SERVICE_TYPE_LABELS = {
     ServiceType.AKSAKAL_COURT: _l("Aksakal court"),
     ServiceType.OTHER: _l("Other"),
 }
+
+
+class ServiceStatus(StrEnum):
+    """HSDS 3.0 service.status values."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    DEFUNCT = "defunct"
+    TEMPORARILY_CLOSED = "temporarily closed"
+
+    @property
+    def label(self) -> str:
+        return str(SERVICE_STATUS_LABELS[self])
+
+
+SERVICE_STATUS_LABELS = {
+    ServiceStatus.ACTIVE: _l("Active"),
+    ServiceStatus.INACTIVE: _l("Inactive"),
+    ServiceStatus.DEFUNCT: _l("Closed for good"),
+    ServiceStatus.TEMPORARILY_CLOSED: _l("Temporarily closed"),
+}
+
+
+class EligibleSex(StrEnum):
+    ANY = "any"
+    FEMALE = "female"
+    MALE = "male"
+
+    @property
+    def label(self) -> str:
+        return str(ELIGIBLE_SEX_LABELS[self])
+
+
+ELIGIBLE_SEX_LABELS = {
+    EligibleSex.ANY: _l("Anyone"),
+    EligibleSex.FEMALE: _l("Women and girls"),
+    EligibleSex.MALE: _l("Men and boys"),
+}
+
+
+class PhoneType(StrEnum):
+    """RFC 6350 phone types, as HSDS uses them."""
+
+    VOICE = "voice"
+    CELL = "cell"
+    TEXT = "text"
+    FAX = "fax"
+
+    @property
+    def label(self) -> str:
+        return str(PHONE_TYPE_LABELS[self])
+
+
+PHONE_TYPE_LABELS = {
+    PhoneType.VOICE: _l("Phone"),
+    PhoneType.CELL: _l("Mobile"),
+    PhoneType.TEXT: _l("Text messages"),
+    PhoneType.FAX: _l("Fax"),
+}
+
+# Languages a service can be offered in (ISO 639-1 codes); names are translated.
+SERVICE_LANGUAGES = {
+    "ky": _l("Kyrgyz"),
+    "ru": _l("Russian"),
+    "uz": _l("Uzbek"),
+    "tg": _l("Tajik"),
+    "en": _l("English"),
+}
+
+
+class Service(UUIDPrimaryKey, TimestampMixin, db.Model):
+    __tablename__ = "services"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    service_type: Mapped[ServiceType] = mapped_column(str_enum(ServiceType, 40), index=True)
+    name_ky: Mapped[str] = mapped_column(String(300), default="")
+    name_ru: Mapped[str] = mapped_column(String(300), default="")
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    description_ky: Mapped[str] = mapped_column(Text, default="")
+    description_ru: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ServiceStatus] = mapped_column(
+        str_enum(ServiceStatus, 20), default=ServiceStatus.ACTIVE, index=True
+    )
+    eligible_sex: Mapped[EligibleSex] = mapped_column(
+        str_enum(EligibleSex, 10), default=EligibleSex.ANY
+    )
+    minimum_age: Mapped[int | None]
+    maximum_age: Mapped[int | None]
+    is_free: Mapped[bool] = mapped_column(default=True)
+    is_24h: Mapped[bool] = mapped_column(default=False)
+    accepts_referrals: Mapped[bool] = mapped_column(default=True)
+    # No area rows and this flag: the whole country (helplines). Never implied by absence.
+    is_nationwide: Mapped[bool] = mapped_column(default=False)
+    verified_at: Mapped[date | None]
+    # Who verified: the verifier's e-mail or username at the time (HSDS assurer_email).
+    verified_by: Mapped[str | None] = mapped_column(String(254))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="services")
+    languages: Mapped[list[ServiceLanguage]] = relationship(
+        cascade="all, delete-orphan", order_by="ServiceLanguage.code"
+    )
+    areas: Mapped[list[ServiceArea]] = relationship(cascade="all, delete-orphan")
+    schedules: Mapped[list[Schedule]] = relationship(
+        cascade="all, delete-orphan", order_by="Schedule.position"
+    )
+    phones: Mapped[list[Phone]] = relationship(
+        cascade="all, delete-orphan", order_by="Phone.position", overlaps="phones"
+    )
+    at_sites: Mapped[list[ServiceAtSite]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def name(self) -> str:
+        return localised(self)
+
+    @property
+    def description(self) -> str:
+        return localised(self, "description")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ServiceStatus.ACTIVE
+
+    def __repr__(self) -> str:
+        return f"<Service {self.id} {self.service_type}>"
+
+
+class Site(UUIDPrimaryKey, TimestampMixin, db.Model):
+    """Premises of an organisation (HSDS location + address). A confidential site's address
+    (a shelter) is shown only to its own organisation and to administrators, and is never
+    exported nor shown on the public finder."""
+
+    __tablename__ = "sites"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name_ky: Mapped[str] = mapped_column(String(300), default="")
+    name_ru: Mapped[str] = mapped_column(String(300), default="")
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")  # street and building
+    postal_code: Mapped[str] = mapped_column(String(12), default="")
+    is_confidential: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="sites")
+    location: Mapped[Location | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        return localised(self)
+
+    def __repr__(self) -> str:  # never the address
+        return f"<Site {self.id}>"
+
+
+class ServiceAtSite(UUIDPrimaryKey, db.Model):
+    __tablename__ = "service_at_sites"
+    __table_args__ = (UniqueConstraint("service_id", "site_id"),)
+
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), index=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+
+    site: Mapped[Site] = relationship()
+
+
+class Phone(UUIDPrimaryKey, db.Model):
+    """A number of an organisation (service_id empty) or of one of its services."""
+
+    __tablename__ = "phones"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("services.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    phone_type: Mapped[PhoneType] = mapped_column(str_enum(PhoneType, 10), default=PhoneType.VOICE)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    last_verified_at: Mapped[date | None]
+
+
+class Schedule(UUIDPrimaryKey, db.Model):
+    """Weekly opening hours (HSDS schedule, freq WEEKLY). byday: MO,TU,... ."""
+
+    __tablename__ = "schedules"
+
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), index=True)
+    byday: Mapped[str] = mapped_column(String(30))
+    opens_at: Mapped[time]
+    closes_at: Mapped[time]
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ServiceLanguage(UUIDPrimaryKey, db.Model):
+    __tablename__ = "service_languages"
+    __table_args__ = (UniqueConstraint("service_id", "code"),)
+
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), index=True)
+    code: Mapped[str] = mapped_column(String(3))
+
+    @property
+    def label(self) -> str:
+        return str(SERVICE_LANGUAGES.get(self.code, self.code))
+
+
+class ServiceArea(UUIDPrimaryKey, db.Model):
+    """A location a service covers; covering an oblast covers everything under it."""
+
+    __tablename__ = "service_areas"
+    __table_args__ = (UniqueConstraint("service_id", "location_id"),)
+
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"), index=True)
+
+    location: Mapped[Location] = relationship(lazy="joined")
