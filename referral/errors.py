@@ -3,7 +3,7 @@ shows nothing of what failed: no stack trace, no values."""
 
 import uuid
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -70,6 +70,16 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         if code >= 500:
             db.session.rollback()
+        if code == 429:
+            from referral.audit import service as audit
+
+            db.session.rollback()
+            audit.record(
+                "excess_rate_limit_exceeded",
+                outcome="denied",
+                detail={"endpoint": request.endpoint or "-"},
+            )
+            db.session.commit()
         return render_error(code if code in MESSAGES else 500)
 
     @app.errorhandler(Exception)

@@ -134,6 +134,8 @@ class Browser:
         finally:
             if ctx is not None:
                 ctx.push()
+        response.get_data()  # buffer the body, then release files the response holds open
+        response.close()
         self._remember_token(response)
         return response
 
@@ -193,3 +195,23 @@ def login_as(app):
         return b
 
     return _login
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the security figures the suite measured (see docs/security-figures.md)."""
+    try:
+        from tests.access import test_matrix
+    except ImportError:
+        return
+    results = test_matrix.RESULTS
+    if not results:
+        return
+    endpoints = {entry.split("[")[0] for entry, *_ in results}
+    cells = len(results)
+    roles = {role for _e, role, *_ in results}
+    terminalreporter.write_line(
+        f"[security] access matrix: {len(endpoints)} endpoints x {len(roles)} roles "
+        f"(incl. anonymous) = {cells} cells with object scopes; "
+        f"unexpected grants: {test_matrix.unexpected_grants()}; "
+        f"mismatches: {sum(1 for _e, _r, exp, got in results if exp != got)}"
+    )

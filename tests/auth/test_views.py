@@ -169,3 +169,22 @@ def test_language_switch_changes_the_interface(login_as):
     page = b.get("/").get_data(as_text=True)
     assert 'lang="ru"' in page
     assert "Выйти" in page
+
+
+def test_repeated_sign_in_attempts_are_slowed_down(app, browser):
+    from referral.extensions import limiter
+
+    user = factories.UserFactory()
+    limit = app.config["LOGIN_RATE_LIMIT"]
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        statuses = [browser.login(user.username, "wrong guess").status_code for _ in range(4)]
+        refused = browser.login(user.username)
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = limit
+        limiter.reset()
+    assert statuses == [200, 200, 200, 429]
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert db.session.query(AuditEvent).filter_by(action="excess_rate_limit_exceeded").count()

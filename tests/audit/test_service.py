@@ -1,0 +1,106 @@
+"""The audit chain: written with the action, refuses personal data, detects tampering."""
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from referral.audit import service as audit
+from referral.audit.models import AuditEvent
+from referral.extensions import db
+from tests import factories
+
+
+def _chain(n: int) -> list[AuditEvent]:
+    user = factories.UserFactory()
+    for i in range(n):
+        audit.record(
+            "test_event", target_type="user", target_id=user.id, detail={"i": i}, actor=user
+        )
+    return db.session.query(AuditEvent).order_by(AuditEvent.seq).all()
+
+
+def _raw(sql: str, **params):
+    """Bypass the ORM and the append-only triggers, as an attacker with DB access would."""
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+    else:
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
+    conn.execute(text(sql), params)
+    db.session.expire_all()
+
+
+def test_events_are_numbered_without_gaps_and_verify():
+    events = _chain(5)
+    assert [e.seq for e in events] == list(range(1, 6))
+    result = audit.verify_chain()
+    assert result.ok and result.checked == 5
+
+
+def test_detail_refuses_free_text_such_as_a_name():
+    with pytest.raises(audit.AuditDetailError):
+        audit.record("test_event", detail={"name": "Айгүл Токтогулова"})
+    with pytest.raises(audit.AuditDetailError):
+        audit.record("test_event", detail={"note": "she lives at 12 Chui avenue"})
+
+
+@pytest.mark.parametrize("position", [1, 3, 5])
+def test_editing_any_entry_is_detected(position):
+    _chain(5)
+    _raw("UPDATE audit_events SET outcome = 'failure' WHERE seq = :s", s=position)
+    result = audit.verify_chain()
+    assert not result.ok and result.first_bad_seq == position
+
+
+@pytest.mark.parametrize("position", [1, 3])
+def test_deleting_an_entry_is_detected(position):
+    _chain(5)
+    _raw("DELETE FROM audit_events WHERE seq = :s", s=position)
+    assert not audit.verify_chain().ok
+
+
+def test_truncating_the_newest_entries_is_detected_against_the_head():
+    _chain(5)
+    _raw("DELETE FROM audit_events WHERE seq >= 4")
+    result = audit.verify_chain()
+    assert not result.ok
+
+
+def test_reordering_entries_is_detected():
+    _chain(4)
+    _raw("UPDATE audit_events SET seq = 100 WHERE seq = 2")
+    _raw("UPDATE audit_events SET seq = 2 WHERE seq = 3")
+    _raw("UPDATE audit_events SET seq = 3 WHERE seq = 100")
+    assert not audit.verify_chain().ok
+
+
+def test_tampering_at_every_position_of_a_chain_is_detected():
+    events = _chain(20)
+    detected = 0
+    for event in events:
+        nested = db.session.begin_nested()
+        _raw("UPDATE audit_events SET action = 'forged' WHERE seq = :s", s=event.seq)
+        detected += not audit.verify_chain().ok
+        nested.rollback()
+        db.session.expire_all()
+    assert detected == len(events)
+    print(f"\n[security] audit tampering detected: {detected}/{len(events)}")
+
+
+def test_application_cannot_update_or_delete_audit_rows():
+    _chain(2)
+    with pytest.raises(DBAPIError), db.session.begin_nested():
+        db.session.execute(text("UPDATE audit_events SET outcome = 'x' WHERE seq = 1"))
+    with pytest.raises(DBAPIError), db.session.begin_nested():
+        db.session.execute(text("DELETE FROM audit_events WHERE seq = 1"))
+    assert audit.verify_chain().ok
+
+
+def test_failed_action_leaves_no_audit_event():
+    before = db.session.query(AuditEvent).count()
+    nested = db.session.begin_nested()
+    audit.record("test_event", detail={"i": 1})
+    nested.rollback()
+    assert db.session.query(AuditEvent).count() == before
+    assert audit.verify_chain().ok

@@ -1,0 +1,90 @@
+"""Operators' commands."""
+
+from referral.auth.models import User
+from referral.directory.models import Organisation, OrganisationType
+from referral.extensions import db
+from tests import factories
+
+
+def _run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_users_create_list_and_deactivate(app):
+    org = factories.OrganisationFactory(org_type=OrganisationType.CRISIS_CENTRE)
+    db.session.commit()
+    created = _run(
+        app,
+        "users",
+        "create",
+        "Nurlan",
+        "--role",
+        "caseworker",
+        "--organisation",
+        str(org.id),
+        "--full-name",
+        "Nurlan A",
+    )
+    assert created.exit_code == 0, created.output
+    assert "Temporary password:" in created.output
+    listed = _run(app, "users", "list")
+    assert "nurlan" in listed.output
+    deactivated = _run(app, "users", "deactivate", "nurlan")
+    assert deactivated.exit_code == 0
+    user = db.session.query(User).filter_by(username="nurlan").one()
+    assert not user.is_active_account
+    assert "nurlan" not in _run(app, "users", "list").output
+
+
+def test_users_create_explains_refusals(app):
+    police = factories.OrganisationFactory(org_type=OrganisationType.POLICE)
+    db.session.commit()
+    result = _run(
+        app, "users", "create", "x.y", "--role", "caseworker", "--organisation", str(police.id)
+    )
+    assert result.exit_code != 0
+    assert "cannot belong" in result.output
+    bad = _run(app, "users", "create", "x.y", "--role", "caseworker", "--organisation", "nope")
+    assert bad.exit_code != 0 and "not an organisation id" in bad.output
+
+
+def test_demo_seed_is_repeatable_and_prints_logins(app):
+    first = _run(app, "demo", "seed")
+    assert first.exit_code == 0, first.output
+    for username in (
+        "caseworker",
+        "supervisor",
+        "police",
+        "psychologist",
+        "health",
+        "committee",
+        "admin",
+        "auditor",
+    ):
+        assert username in first.output
+    assert "demo-pathway-2026" in first.output
+    orgs = db.session.query(Organisation).count()
+    users = db.session.query(User).count()
+    second = _run(app, "demo", "seed")
+    assert second.exit_code == 0, second.output
+    assert db.session.query(Organisation).count() == orgs
+    assert db.session.query(User).count() == users
+
+
+def test_every_demo_user_signs_in_and_sees_a_home_page(app, make_browser):
+    assert _run(app, "demo", "seed").exit_code == 0
+    from referral.demo.service import DEMO_PASSWORD, DEMO_USERS
+
+    for username, role, _org, _name in DEMO_USERS:
+        b = make_browser()
+        assert b.login(username, DEMO_PASSWORD).status_code == 302, username
+        page = b.get("/")
+        assert page.status_code == 200, username
+        assert role.label in page.get_data(as_text=True)
+
+
+def test_audit_verify_command(app):
+    factories.UserFactory()
+    _run(app, "demo", "seed")
+    result = _run(app, "audit", "verify")
+    assert result.exit_code == 0 and "intact" in result.output
