@@ -2,6 +2,15 @@
 
 from referral.audit.models import AuditEvent, AuditHead
 from referral.auth.models import User, UserSession
+from referral.committees.models import (
+    Committee,
+    CommitteeActivity,
+    CommitteeMember,
+    Pathway,
+    PathwayStep,
+    PathwayStepProvider,
+    PathwayVersion,
+)
 from referral.directory.models import (
     Location,
     Organisation,
@@ -17,8 +26,15 @@ from referral.directory.models import (
 __all__ = [
     "AuditEvent",
     "AuditHead",
+    "Committee",
+    "CommitteeActivity",
+    "CommitteeMember",
     "Location",
     "Organisation",
+    "Pathway",
+    "PathwayStep",
+    "PathwayStepProvider",
+    "PathwayVersion",
     "Phone",
     "Schedule",
     "Service",

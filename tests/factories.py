@@ -82,3 +82,7 @@ class UserSessionFactory(Base):
 
     user = factory.SubFactory(UserFactory)
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+# Each domain's factories live beside its tests; imported here so `factories.X` finds them.
+from tests.committees.factories import *  # noqa: E402, F403

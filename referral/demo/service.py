@@ -12,6 +12,7 @@ from sqlalchemy import select
 from referral.auth import service as accounts
 from referral.auth.models import User
 from referral.auth.permissions import Role
+from referral.committees import demo as committees_demo
 from referral.directory import service as directory
 from referral.directory.models import Organisation, OrganisationType
 from referral.extensions import db
@@ -157,6 +158,7 @@ def seed_demo() -> SeedSummary:
             summary.users_added += 1
         summary.users.append((username, role.label))
     db.session.flush()
+    committees_demo.seed()
     return summary
 
 

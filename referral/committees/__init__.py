@@ -1,0 +1,1 @@
+"""Local GBV prevention committees, their members and activities, and referral pathways."""
