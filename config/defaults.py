@@ -17,6 +17,11 @@ ALLOW_SQLITE_IN_PRODUCTION = False
 KEYS_DIR = "keys"  # relative to instance/ unless absolute
 KEYS_FROM_ENV = False  # development only: REFERRAL_KEY_<ID> variables
 ENFORCE_KEY_FILE_MODE = False  # production: refuse keys readable by group or others
+# Blind indexes: bit length inside the planner's safe range for the expected number of
+# cases (2 <= R / 2^L <= sqrt(R); docs/encryption.md). A new value applies to the next
+# `flask keys rotate-index`.
+BLIND_INDEX_EXPECTED_ROWS = 100_000
+BLIND_INDEX_BITS = 14
 
 # Sessions: server-side records; the cookie carries only a random token.
 SESSION_COOKIE_NAME = "session"

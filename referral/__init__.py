@@ -104,9 +104,13 @@ BLUEPRINTS = (
     "referral.auth.views:users_bp",
     "referral.home.views:bp",
     "referral.audit.views:bp",
+    "referral.cases.views:bp",
 )
 # Modules that register home panels or other hooks when imported.
-PLUGINS = ("referral.home.panels",)
+PLUGINS = (
+    "referral.home.panels",
+    "referral.cases.panels",
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -138,5 +138,7 @@ def demo_seed():
 
 
 def register(app: Flask) -> None:
-    for group in (users_cli, audit_cli, demo_cli):
+    from referral.crypto.cli import keys_cli
+
+    for group in (users_cli, audit_cli, demo_cli, keys_cli):
         app.cli.add_command(group)

@@ -2,6 +2,8 @@
 
 from referral.audit.models import AuditEvent, AuditHead
 from referral.auth.models import User, UserSession
+from referral.cases.models import Case, CaseKey, CaseSearchIndex
+from referral.crypto.models import BlindIndexVersion
 from referral.committees.models import (
     Committee,
     CommitteeActivity,
@@ -26,6 +28,10 @@ from referral.directory.models import (
 __all__ = [
     "AuditEvent",
     "AuditHead",
+    "BlindIndexVersion",
+    "Case",
+    "CaseKey",
+    "CaseSearchIndex",
     "Committee",
     "CommitteeActivity",
     "CommitteeMember",

@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,11 @@ class Keyring:
     active: dict[str, str]
     enforce_mode: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _refreshed_at: float = field(default_factory=time.monotonic, repr=False)
+
+    # Writers re-read active.json at most this often, so a KEK promoted by `flask keys
+    # rotate` reaches every running worker within this time without a restart.
+    STALE_SECONDS = 30.0
 
     def __repr__(self) -> str:  # never print key bytes
         return f"Keyring(ids={sorted(self.keys)}, active={self.active})"
@@ -128,6 +134,11 @@ class Keyring:
             self.keys.update(keys)
             if all(active.get(p) in self.keys for p in PURPOSES):
                 self.active = active
+            self._refreshed_at = time.monotonic()
+
+    def refresh_if_stale(self) -> None:
+        if time.monotonic() - self._refreshed_at > self.STALE_SECONDS:
+            self.refresh()
 
 
 def _read_directory(directory: Path, enforce_mode: bool) -> tuple[dict[str, bytes], dict[str, str]]:

@@ -1,0 +1,1 @@
+"""Survivor cases: intake, the case record and its encrypted fields, erasure."""

@@ -1,0 +1,182 @@
+"""Envelope encryption: per-case data keys (DEKs) wrapped by a KEK, fields sealed with
+AES-256-GCM under the DEK with mandatory associated data.
+
+Field wire format (docs/encryption.md):
+
+    version (1) | algorithm (1) | DEK generation (2, big-endian) | nonce (12) | ciphertext+tag
+
+The associated data binds the application, the format version, the algorithm, the table,
+the column, the row id, the case id and the DEK generation, so a value copied to another
+row, column or case fails authentication. It has no default: a caller must say where the
+value lives.
+
+The wrapped DEK is AES-256-KW (RFC 3394) of the DEK under a KEK, plus a 16-byte key
+check HMAC(DEK, case id) that binds the DEK to its case: a wrapped key copied to another
+case is refused when it is unwrapped, before any field is tried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import struct
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+APP_ID = b"referral"
+FORMAT_V1 = 1
+ALG_AES_256_GCM = 1
+KNOWN = {(FORMAT_V1, ALG_AES_256_GCM)}
+HEADER = struct.Struct(">BBH")
+NONCE_BYTES = 12
+TAG_BYTES = 16
+DEK_BYTES = 32
+CHECK_BYTES = 16
+MIN_BLOB = HEADER.size + NONCE_BYTES + TAG_BYTES
+
+# Successful field decryptions and key unwraps in this process: the tests count them to
+# prove that roles without case access cause none.
+COUNTERS: Counter[str] = Counter()
+_counter_lock = threading.Lock()
+
+
+def count(name: str) -> None:
+    with _counter_lock:
+        COUNTERS[name] += 1
+
+
+class CryptoError(Exception):
+    """Base of every error this package raises. Messages carry codes, never values."""
+
+
+class DecryptionError(CryptoError):
+    """A value or a wrapped key failed authentication: tampered, swapped or corrupt.
+
+    `reason` is a short code (tag, header, generation, unwrap, check, missing) and the
+    location is ids only, safe for the audit trail.
+    """
+
+    def __init__(
+        self, reason: str, *, table: str = "", column: str = "", row_id=None, case_id=None
+    ):
+        super().__init__(f"decryption failed: {reason}")
+        self.reason = reason
+        self.table = table
+        self.column = column
+        self.row_id = row_id
+        self.case_id = case_id
+
+
+class KeyDestroyedError(CryptoError):
+    """The case's data key was destroyed (crypto-shredding): its fields are unreadable."""
+
+    def __init__(self, case_id=None):
+        super().__init__("the data key of this case was destroyed")
+        self.case_id = case_id
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    """Where a value lives. Every part goes into the associated data."""
+
+    table: str
+    column: str
+    row_id: uuid.UUID
+    case_id: uuid.UUID
+    generation: int
+
+    def __post_init__(self):
+        if not self.table or not self.column:
+            raise ValueError("associated data needs a table and a column")
+        if not isinstance(self.row_id, uuid.UUID) or not isinstance(self.case_id, uuid.UUID):
+            raise TypeError("row_id and case_id must be UUIDs")
+
+
+def _lp(part: bytes) -> bytes:
+    return struct.pack(">I", len(part)) + part
+
+
+def associated_data(ctx: FieldContext, version: int, algorithm: int) -> bytes:
+    """Canonical, length-prefixed encoding: no two contexts give the same bytes."""
+    parts = [
+        APP_ID,
+        bytes([version, algorithm]),
+        ctx.table.encode(),
+        ctx.column.encode(),
+        ctx.row_id.bytes,
+        ctx.case_id.bytes,
+        struct.pack(">H", ctx.generation),
+    ]
+    return struct.pack(">I", len(parts)) + b"".join(_lp(p) for p in parts)
+
+
+def encrypt(dek: bytes, plaintext: bytes, ctx: FieldContext) -> bytes:
+    """Seal with a fresh random nonce from the OS on every call."""
+    if len(dek) != DEK_BYTES:
+        raise ValueError("a data key is 32 bytes")
+    nonce = os.urandom(NONCE_BYTES)
+    header = HEADER.pack(FORMAT_V1, ALG_AES_256_GCM, ctx.generation)
+    sealed = AESGCM(dek).encrypt(nonce, plaintext, associated_data(ctx, FORMAT_V1, ALG_AES_256_GCM))
+    return header + nonce + sealed
+
+
+def decrypt(dek: bytes, blob: bytes, ctx: FieldContext) -> bytes:
+    """Open a value or raise DecryptionError. Never returns partial or default data."""
+
+    def fail(reason: str) -> DecryptionError:
+        return DecryptionError(
+            reason, table=ctx.table, column=ctx.column, row_id=ctx.row_id, case_id=ctx.case_id
+        )
+
+    if blob is None:
+        raise fail("missing")
+    blob = bytes(blob)
+    if len(blob) < MIN_BLOB:
+        raise fail("header")
+    version, algorithm, generation = HEADER.unpack_from(blob)
+    if (version, algorithm) not in KNOWN:
+        raise fail("header")
+    if generation != ctx.generation:
+        raise fail("generation")
+    nonce = blob[HEADER.size : HEADER.size + NONCE_BYTES]
+    try:
+        plaintext = AESGCM(dek).decrypt(
+            nonce, blob[HEADER.size + NONCE_BYTES :], associated_data(ctx, version, algorithm)
+        )
+    except InvalidTag:
+        raise fail("tag") from None
+    count("field_decrypt")
+    return plaintext
+
+
+def new_dek() -> bytes:
+    return os.urandom(DEK_BYTES)
+
+
+def key_check(dek: bytes, case_id: uuid.UUID) -> bytes:
+    return hmac.new(dek, b"referral.dek-check.v1|" + case_id.bytes, hashlib.sha256).digest()[
+        :CHECK_BYTES
+    ]
+
+
+def wrap_dek(kek: bytes, dek: bytes) -> bytes:
+    return aes_key_wrap(kek, dek)
+
+
+def unwrap_dek(kek: bytes, wrapped: bytes, check: bytes, case_id: uuid.UUID) -> bytes:
+    """Unwrap and confirm that the key belongs to `case_id`; DecryptionError otherwise."""
+    try:
+        dek = aes_key_unwrap(kek, bytes(wrapped))
+    except (InvalidUnwrap, ValueError):
+        raise DecryptionError("unwrap", table="case_keys", case_id=case_id) from None
+    if not hmac.compare_digest(key_check(dek, case_id), bytes(check or b"")):
+        raise DecryptionError("check", table="case_keys", case_id=case_id)
+    count("dek_unwrap")
+    return dek
