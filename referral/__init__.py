@@ -104,11 +104,15 @@ BLUEPRINTS = (
     "referral.auth.views:users_bp",
     "referral.home.views:bp",
     "referral.audit.views:bp",
+    "referral.directory.views:bp",
+    "referral.directory.finder:bp",
+    "referral.directory.exchange.views:bp",
     "referral.cases.views:bp",
 )
 # Modules that register home panels or other hooks when imported.
 PLUGINS = (
     "referral.home.panels",
+    "referral.directory.panels",
     "referral.cases.panels",
 )
 

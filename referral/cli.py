@@ -139,6 +139,7 @@ def demo_seed():
 
 def register(app: Flask) -> None:
     from referral.crypto.cli import keys_cli
+    from referral.directory.cli import directory_cli
 
-    for group in (users_cli, audit_cli, demo_cli, keys_cli):
+    for group in (users_cli, audit_cli, demo_cli, keys_cli, directory_cli):
         app.cli.add_command(group)

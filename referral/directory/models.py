@@ -80,6 +80,17 @@ class Location(UUIDPrimaryKey, TimestampMixin, db.Model):
     def name(self) -> str:
         return localised(self)
 
+    @property
+    def former_name_text(self) -> str:
+        """Former names ("Kara-Buura" for Aitmatov), for labels and search."""
+        return ", ".join(item["name"] for item in self.former_names or [] if item.get("name"))
+
+    @property
+    def label(self) -> str:
+        if former := self.former_name_text:
+            return str(_l("%(name)s (formerly %(former)s)", name=self.name, former=former))
+        return self.name
+
     def __repr__(self) -> str:
         return f"<Location {self.code}>"
 

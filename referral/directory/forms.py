@@ -1,0 +1,222 @@
+"""Shapes of input only; rules live in service.py."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from referral.directory.models import (
+    SERVICE_LANGUAGES,
+    EligibleSex,
+    LegalStatus,
+    LocationLevel,
+    OrganisationType,
+    PhoneType,
+    Sector,
+    ServiceStatus,
+    ServiceType,
+)
+
+NONE = SelectChoice("", "—")
+PHONE_ROWS_FREE = 2  # blank phone rows offered below the existing ones (no JavaScript)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def location_choices(tree, *, blank: bool = True) -> list[SelectChoice]:
+    """Indented options, parents before children."""
+    choices = [NONE] if blank else []
+    for loc, depth in tree:
+        choices.append(SelectChoice(str(loc.id), "\u2003" * depth + loc.label))
+    return choices
+
+
+class PhoneForm(Form):
+    """One phone row inside an organisation or service form (no CSRF of its own)."""
+
+    number = StringField(
+        _l("Number"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(
+                r"^\+?[0-9][0-9 ()-]{1,38}$",
+                message=_l("Digits, spaces, brackets and dashes only, e.g. +996 312 123456"),
+            ),
+        ],
+    )
+    phone_type = SelectField(_l("Kind"))
+    description = StringField(_l("Note"), filters=[strip], validators=[Length(max=200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone_type.choices = [SelectChoice(t.value, t.label) for t in PhoneType]
+
+
+def _names(cls, length: int = 300):
+    for lang, label in (("ky", _l("Name (Kyrgyz)")), ("ru", _l("Name (Russian)"))):
+        setattr(
+            cls,
+            f"name_{lang}",
+            StringField(label, filters=[strip], validators=[Length(max=length)]),
+        )
+    cls.name_en = StringField(
+        _l("Name (English)"), filters=[strip], validators=[Length(max=length)]
+    )
+    return cls
+
+
+def _descriptions(cls):
+    cls.description_ky = TextAreaField(
+        _l("Description (Kyrgyz)"), filters=[strip], validators=[Length(max=4000)]
+    )
+    cls.description_ru = TextAreaField(
+        _l("Description (Russian)"), filters=[strip], validators=[Length(max=4000)]
+    )
+    cls.description_en = TextAreaField(
+        _l("Description (English)"), filters=[strip], validators=[Length(max=4000)]
+    )
+    return cls
+
+
+class _WithPhones(FlaskForm):
+    phones = FieldList(FormField(PhoneForm), min_entries=0)
+
+    def offer_blank_phones(self) -> None:
+        filled = [e for e in self.phones.entries if e.form.number.data]
+        while len(self.phones.entries) < len(filled) + PHONE_ROWS_FREE:
+            self.phones.append_entry()
+
+
+@_descriptions
+@_names
+class OrganisationForm(_WithPhones):
+    org_type = SelectField(_l("Type"))
+    sector = SelectField(_l("Sector"), validators=[Optional()])
+    legal_status = SelectField(_l("Legal status"), validators=[Optional()])
+    parent_id = SelectField(_l("Parent organisation"), validators=[Optional()])
+    location_id = SelectField(_l("Location"), validators=[Optional()])
+    website = StringField(_l("Website"), filters=[strip], validators=[Length(max=300)])
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+    )
+
+    def __init__(self, *args, organisations=(), locations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org_type.choices = [SelectChoice(t.value, t.label) for t in OrganisationType]
+        self.sector.choices = [NONE, *(SelectChoice(s.value, s.label) for s in Sector)]
+        self.legal_status.choices = [
+            NONE,
+            *(SelectChoice(s.value, s.label) for s in LegalStatus),
+        ]
+        self.parent_id.choices = [NONE, *(SelectChoice(str(o.id), o.name) for o in organisations)]
+        self.location_id.choices = location_choices(locations)
+
+
+@_descriptions
+@_names
+class ServiceForm(_WithPhones):
+    service_type = SelectField(_l("Service type"))
+    status = SelectField(_l("Status"))
+    eligible_sex = SelectField(_l("Who may use it"))
+    minimum_age = IntegerField(
+        _l("Minimum age"),
+        validators=[Optional(), NumberRange(min=0, max=120, message=_l("Between 0 and 120."))],
+    )
+    maximum_age = IntegerField(
+        _l("Maximum age"),
+        validators=[Optional(), NumberRange(min=0, max=120, message=_l("Between 0 and 120."))],
+    )
+    is_free = BooleanField(_l("Free of charge"), default=True)
+    is_24h = BooleanField(_l("Open 24 hours"))
+    accepts_referrals = BooleanField(_l("Accepts referrals"), default=True)
+    is_nationwide = BooleanField(_l("Covers the whole country"))
+    area_ids = SelectMultipleField(_l("Area covered"), validators=[Optional()])
+    language_codes = SelectMultipleField(
+        _l("Languages"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
+    )
+    hours = StringField(_l("Opening hours"), filters=[strip], validators=[Length(max=300)])
+    site_ids = SelectMultipleField(
+        _l("Premises where it is offered"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
+    )
+
+    def __init__(self, *args, locations=(), sites=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service_type.choices = [SelectChoice(t.value, t.label) for t in ServiceType]
+        self.status.choices = [SelectChoice(s.value, s.label) for s in ServiceStatus]
+        self.eligible_sex.choices = [SelectChoice(s.value, s.label) for s in EligibleSex]
+        self.area_ids.choices = location_choices(locations, blank=False)
+        self.language_codes.choices = [
+            SelectChoice(code, str(label)) for code, label in SERVICE_LANGUAGES.items()
+        ]
+        self.site_ids.choices = [SelectChoice(str(s.id), s.name) for s in sites]
+
+
+@_names
+class SiteForm(FlaskForm):
+    location_id = SelectField(_l("Location"), validators=[Optional()])
+    address = StringField(_l("Street address"), filters=[strip], validators=[Length(max=300)])
+    postal_code = StringField(_l("Postal code"), filters=[strip], validators=[Length(max=12)])
+    is_confidential = BooleanField(_l("Confidential address (shelter)"))
+    is_active = BooleanField(_l("In use"), default=True)
+
+    def __init__(self, *args, locations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.location_id.choices = location_choices(locations)
+
+
+@_names
+class LocationForm(FlaskForm):
+    code = StringField(
+        _l("COATE code"),
+        filters=[strip],
+        validators=[Regexp(r"^[0-9]{14}$", message=_l("A COATE code has 14 digits."))],
+    )
+    level = SelectField(_l("Level"))
+    parent_id = SelectField(_l("Belongs to"), validators=[Optional()])
+    former_names = TextAreaField(_l("Former names"), filters=[strip], validators=[Length(max=2000)])
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_to = DateField(_l("Valid until"), validators=[Optional()])
+
+    def __init__(self, *args, parents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.level.choices = [
+            SelectChoice(level.value, level.label)
+            for level in (LocationLevel.AIYL_AIMAK, LocationLevel.VILLAGE)
+        ]
+        self.parent_id.choices = location_choices(parents)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("HSDS file (.json or .zip data package)"),
+        validators=[FileRequired(message=_l("Choose a file to import."))],
+    )
