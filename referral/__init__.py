@@ -108,12 +108,14 @@ BLUEPRINTS = (
     "referral.directory.finder:bp",
     "referral.directory.exchange.views:bp",
     "referral.cases.views:bp",
+    "referral.committees.views:bp",
 )
 # Modules that register home panels or other hooks when imported.
 PLUGINS = (
     "referral.home.panels",
     "referral.directory.panels",
     "referral.cases.panels",
+    "referral.committees.panels",
 )
 
 

@@ -171,7 +171,7 @@ def _organisation_form(org: Organisation | None) -> OrganisationForm:
 
 def _organisation_input(form: OrganisationForm, org: Organisation | None):
     def admin_value(name, convert):
-        if hasattr(form, name):
+        if getattr(form, name, None) is not None:
             return convert(getattr(form, name).data)
         return getattr(org, name)
 

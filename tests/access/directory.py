@@ -155,9 +155,7 @@ ENTRIES = [
         editors(OK, NOT_FOUND),
         scope="other",
     ),
-    Entry(
-        "directory.site_edit", _obj("sites", "own_site", "/edit"), editors(OK, OK), scope="own"
-    ),
+    Entry("directory.site_edit", _obj("sites", "own_site", "/edit"), editors(OK, OK), scope="own"),
     Entry(
         "directory.site_edit",
         _obj("sites", "other_site", "/edit"),

@@ -1,0 +1,126 @@
+"""The public finder: no login, no cookie, only active entries, never a shelter address,
+in the visitor's language, with a quick exit that works without JavaScript."""
+
+import pytest
+
+from referral.directory.models import ServiceStatus, ServiceType
+from tests import factories
+from tests.directory.conftest import CHUY, NARYN_RAYON, SOKULUK
+
+
+@pytest.fixture
+def sokuluk_directory(kg):
+    police = factories.ServiceFactory(
+        service_type=ServiceType.POLICE_INTERNAL_AFFAIRS,
+        name_en="Sokuluk police",
+        name_ru="Сокулукский РОВД",
+        is_nationwide=False,
+        is_24h=True,
+    )
+    factories.ServiceAreaFactory(service_id=police.id, location=kg(SOKULUK))
+    crisis = factories.ServiceFactory(
+        service_type=ServiceType.CRISIS_CENTRE, name_en="Chüy crisis centre", is_nationwide=False
+    )
+    factories.ServiceAreaFactory(service_id=crisis.id, location=kg(CHUY))  # the whole oblast
+    factories.PhoneFactory(
+        organisation_id=crisis.organisation_id, service_id=crisis.id, number="0312 555 111"
+    )
+    shelter_org = factories.OrganisationFactory(org_type="shelter")
+    shelter = factories.ServiceFactory(
+        organisation=shelter_org,
+        service_type=ServiceType.SHELTER_SAFE_ACCOMMODATION,
+        name_en="Safe house",
+        is_nationwide=False,
+    )
+    factories.ServiceAreaFactory(service_id=shelter.id, location=kg(CHUY))
+    factories.SiteFactory(
+        organisation=shelter_org,
+        is_confidential=True,
+        address="7 Hidden Lane",
+        location=kg(SOKULUK),
+    )
+    closed = factories.ServiceFactory(
+        service_type=ServiceType.POLICE_DISTRICT_INSPECTOR,
+        name_en="Closed inspector",
+        status=ServiceStatus.TEMPORARILY_CLOSED,
+    )
+    naryn = factories.ServiceFactory(
+        service_type=ServiceType.POLICE_INTERNAL_AFFAIRS,
+        name_en="Naryn police",
+        is_nationwide=False,
+    )
+    factories.ServiceAreaFactory(service_id=naryn.id, location=kg(NARYN_RAYON))
+    helpline = factories.ServiceFactory(service_type=ServiceType.HELPLINE, name_en="Line 117")
+    factories.PhoneFactory(
+        organisation_id=helpline.organisation_id, service_id=helpline.id, number="117"
+    )
+    court = factories.ServiceFactory(
+        service_type=ServiceType.AKSAKAL_COURT, name_en="Aksakal court", accepts_referrals=False
+    )
+    return {"police": police, "closed": closed, "court": court}
+
+
+def _find(browser, kg, need="", lang="en"):
+    return browser.get(f"/find/?where={kg(SOKULUK).id}&need={need}&lang={lang}")
+
+
+def test_visitor_finds_police_crisis_centre_and_helpline_for_their_rayon(
+    browser, kg, sokuluk_directory
+):
+    page = _find(browser, kg, "danger").get_data(as_text=True)
+    assert "Sokuluk police" in page and "Open 24 hours" in page
+    assert "Chüy crisis centre" in page and "0312 555 111" in page  # the oblast covers the rayon
+    assert "Line 117" in page and 'href="tel:117"' in page
+    assert "Naryn police" not in page  # another oblast
+    assert "Closed inspector" not in page  # not active
+    assert "Aksakal court" not in _find(browser, kg).get_data(as_text=True)
+
+
+def test_shelter_address_never_shown_publicly(browser, kg, sokuluk_directory):
+    page = _find(browser, kg, "shelter").get_data(as_text=True)
+    assert "Safe house" in page
+    assert "7 Hidden Lane" not in page
+    assert "given by phone" in page
+
+
+def test_finder_speaks_the_visitors_language(browser, kg, sokuluk_directory):
+    page = _find(browser, kg, "danger", lang="ru").get_data(as_text=True)
+    assert 'lang="ru"' in page and "Сокулукский РОВД" in page
+    assert f"lang=ky&amp;where={kg(SOKULUK).id}" in page.replace("need=danger&amp;", "")
+
+
+@pytest.mark.parametrize("url", ["/find/", "/find/?where=nonsense&need=x", "/find/?lang=ky"])
+def test_public_pages_set_no_cookie_and_need_no_login(browser, kg, url):
+    response = browser.get(url)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    page = response.get_data(as_text=True)
+    assert "csrf_token" not in page
+    assert 'id="quick-exit"' in page and 'href="https://' in page  # works without JavaScript
+    assert "js/quick-exit.js" in page and "<script>" not in page  # no inline script (CSP)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_results_page_sets_no_cookie_either(browser, kg, sokuluk_directory):
+    response = _find(browser, kg, "medical")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_quick_exit_script_replaces_the_history_entry(app):
+    script = app.static_folder + "/js/quick-exit.js"
+    with open(script, encoding="utf-8") as handle:
+        text = handle.read()
+    assert "location.replace" in text
+
+
+def test_every_need_is_offered_in_plain_words(browser):
+    page = browser.get("/find/?lang=en").get_data(as_text=True)
+    for words in (
+        "I am in danger now",
+        "Medical help",
+        "Someone to talk to",
+        "Legal advice",
+        "A safe place to stay",
+        "Help for a child",
+    ):
+        assert words in page
