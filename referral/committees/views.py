@@ -1,0 +1,458 @@
+"""Committees, their members and activity log, and their referral pathways.
+
+Row scope and the coordinator rule are in policy.py; rules in service.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from referral.auth.access import require
+from referral.auth.forms import EmptyForm
+from referral.auth.permissions import Permission
+from referral.committees import policy, service
+from referral.committees.forms import (
+    ActivityForm,
+    CommitteeForm,
+    MemberForm,
+    MoveForm,
+    ProviderForm,
+    StepForm,
+)
+from referral.committees.models import ActivityType, CommitteeMember, MemberAgency
+from referral.db import utcnow
+from referral.directory.models import Organisation, ServiceType
+from referral.extensions import db
+
+bp = Blueprint("committees", __name__, url_prefix="/committees")
+
+READ = Permission.COMMITTEE_READ
+EDIT = (Permission.COMMITTEE_EDIT_OWN, Permission.COMMITTEE_MANAGE)
+MANAGE = Permission.COMMITTEE_MANAGE
+
+
+def _commit_or_conflict() -> None:
+    """Commit; a unique rule broken by a concurrent change answers 409, nothing saved."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        abort(409)
+
+
+def _optional_uuid(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+# --- committees --------------------------------------------------------------------
+
+
+@bp.get("/")
+@require(READ)
+def index():
+    committees = service.list_committees()
+    national = service.national_pathway()
+    return render_template(
+        "committees/index.html",
+        committees=committees,
+        national=national,
+        national_version=service.published_version(national),
+        published={c.id: service.published_version(service.pathway_of(c)) for c in committees},
+        can_manage=policy.can_manage_committee(current_user),
+    )
+
+
+def _committee_input(form: CommitteeForm) -> service.CommitteeInput:
+    coordinator = form.coordinator_id.data if "coordinator_id" in form else None
+    return service.CommitteeInput(
+        name_ky=form.name_ky.data or "",
+        name_ru=form.name_ru.data or "",
+        name_en=form.name_en.data or "",
+        founding_partners=form.founding_partners.data or "",
+        area_ids=[uuid.UUID(v) for v in form.area_ids.data or []],
+        coordinator_id=_optional_uuid(coordinator),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(MANAGE)
+def new():
+    form = CommitteeForm(locations=service.area_locations())
+    if form.validate_on_submit():
+        try:
+            committee = service.create_committee(_committee_input(form))
+        except service.CommitteeError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("committees/form.html", form=form, committee=None), 422
+        _commit_or_conflict()
+        flash(_("The committee is created. Now add its members."), "success")
+        return redirect(url_for("committees.members", committee_id=committee.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("committees/form.html", form=form, committee=None), status
+
+
+@bp.get("/<committee_id>")
+@require(READ)
+def detail(committee_id: str):
+    committee = policy.get_committee_for(current_user, committee_id)
+    pathway = service.pathway_of(committee)
+    return render_template(
+        "committees/detail.html",
+        committee=committee,
+        pathway=pathway,
+        version=service.published_version(pathway),
+        activities=service.recent_activities(committee),
+        can_edit=policy.can_edit_committee(current_user, committee),
+        can_manage=policy.can_manage_committee(current_user),
+    )
+
+
+@bp.route("/<committee_id>/edit", methods=["GET", "POST"])
+@require(MANAGE)
+def edit(committee_id: str):
+    committee = policy.get_committee_to_manage(current_user, committee_id)
+    form = CommitteeForm(
+        obj=committee,
+        locations=service.area_locations(),
+        coordinators=service.coordinator_candidates(committee),
+    )
+    if request.method == "GET":
+        form.area_ids.data = [str(loc.id) for loc in committee.areas]
+        form.coordinator_id.data = str(committee.coordinator_id or "")
+    if form.validate_on_submit():
+        try:
+            changed = service.update_committee(committee, _committee_input(form))
+        except service.CommitteeError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("committees/form.html", form=form, committee=committee), 422
+        _commit_or_conflict()
+        flash(_("Saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("committees.detail", committee_id=committee.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("committees/form.html", form=form, committee=committee), status
+
+
+@bp.route("/<committee_id>/members", methods=["GET", "POST"])
+@require(MANAGE)
+def members(committee_id: str):
+    committee = policy.get_committee_to_manage(current_user, committee_id)
+    form = MemberForm(users=service.member_user_candidates(committee))
+    if form.validate_on_submit():
+        try:
+            service.add_member(
+                committee,
+                service.MemberInput(
+                    agency=MemberAgency(form.agency.data),
+                    position=form.position.data or "",
+                    user_id=_optional_uuid(form.user_id.data),
+                    full_name=form.full_name.data or "",
+                ),
+            )
+        except service.CommitteeError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("committees/members.html", committee=committee, form=form), 422
+        _commit_or_conflict()
+        flash(_("The member is added."), "success")
+        return redirect(url_for("committees.members", committee_id=committee.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("committees/members.html", committee=committee, form=form), status
+
+
+@bp.post("/<committee_id>/members/<member_id>/end")
+@require(MANAGE)
+def end_membership(committee_id: str, member_id: str):
+    committee = policy.get_committee_to_manage(current_user, committee_id)
+    member = db.session.get(CommitteeMember, policy.parse_id(member_id))
+    if member is None or member.committee_id != committee.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.end_membership(member)
+    except service.CommitteeError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("committees.members", committee_id=committee.id))
+    _commit_or_conflict()
+    flash(_("The membership has ended."), "success")
+    return redirect(url_for("committees.members", committee_id=committee.id))
+
+
+@bp.route("/<committee_id>/activities/new", methods=["GET", "POST"])
+@require(*EDIT)
+def new_activity(committee_id: str):
+    committee = policy.get_committee_to_edit(current_user, committee_id)
+    form = ActivityForm()
+    if form.validate_on_submit():
+        try:
+            service.log_activity(
+                committee,
+                service.ActivityInput(
+                    occurred_on=form.occurred_on.data,
+                    activity_type=ActivityType(form.activity_type.data),
+                    title=form.title.data,
+                    participants_women=form.participants_women.data,
+                    participants_men=form.participants_men.data,
+                    resources_som=form.resources_som.data,
+                    notes=form.notes.data or "",
+                ),
+                by=current_user,
+            )
+        except service.CommitteeError as exc:
+            db.session.rollback()
+            form.occurred_on.errors = [*form.occurred_on.errors, exc.message]
+            return render_template(
+                "committees/activity_form.html", committee=committee, form=form
+            ), 422
+        _commit_or_conflict()
+        flash(_("The activity is logged."), "success")
+        return redirect(url_for("committees.detail", committee_id=committee.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("committees/activity_form.html", committee=committee, form=form), status
+
+
+# --- pathways: reading ---------------------------------------------------------------
+
+
+def _version_to_show(pathway):
+    number = request.args.get("version", "")
+    if number:
+        if not number.isdigit() or len(number) > 6:
+            abort(404)
+        return policy.get_version_for(current_user, pathway, int(number))
+    return service.published_version(pathway)
+
+
+@bp.get("/pathways/<pathway_id>")
+@require(READ)
+def pathway(pathway_id: str):
+    pathway = policy.get_pathway_for(current_user, pathway_id)
+    can_edit = policy.can_edit_pathway(current_user, pathway)
+    versions = [v for v in pathway.versions if can_edit or not v.is_draft]
+    return render_template(
+        "committees/pathway.html",
+        pathway=pathway,
+        version=_version_to_show(pathway),
+        versions=list(reversed(versions)),
+        draft=service.draft_version(pathway) if can_edit else None,
+        can_edit=can_edit,
+        phones=service.public_phones,
+    )
+
+
+@bp.get("/pathways/<pathway_id>/print")
+@require(READ)
+def pathway_print(pathway_id: str):
+    pathway = policy.get_pathway_for(current_user, pathway_id)
+    version = _version_to_show(pathway)
+    if version is None:
+        abort(404)
+    return render_template(
+        "committees/pathway_print.html",
+        pathway=pathway,
+        version=version,
+        phones=service.public_phones,
+        now=utcnow(),
+    )
+
+
+# --- pathways: editing the draft -------------------------------------------------------
+
+
+def _draft_page(pathway, draft, step_form=None, status=200):
+    return render_template(
+        "committees/draft.html",
+        pathway=pathway,
+        draft=draft,
+        step_form=step_form or StepForm(formdata=None),
+        move_form=MoveForm(formdata=None),
+    ), status
+
+
+@bp.get("/pathways/<pathway_id>/draft")
+@require(*EDIT)
+def draft(pathway_id: str):
+    pathway = policy.get_pathway_to_edit(current_user, pathway_id)
+    return _draft_page(pathway, service.draft_version(pathway))
+
+
+@bp.post("/pathways/<pathway_id>/draft/start")
+@require(*EDIT)
+def start_draft(pathway_id: str):
+    pathway = policy.get_pathway_to_edit(current_user, pathway_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.start_draft(pathway, current_user)
+    _commit_or_conflict()
+    return redirect(url_for("committees.draft", pathway_id=pathway.id))
+
+
+def _editable_draft(pathway_id: str):
+    pathway = policy.get_pathway_to_edit(current_user, pathway_id)
+    draft = service.draft_version(pathway)
+    if draft is None:
+        abort(404)
+    return pathway, draft
+
+
+def _step_input(form: StepForm) -> service.StepInput:
+    return service.StepInput(
+        service_type=ServiceType(form.service_type.data),
+        target_hours=form.target_hours.data,
+        guidance_ky=form.guidance_ky.data or "",
+        guidance_ru=form.guidance_ru.data or "",
+        guidance_en=form.guidance_en.data or "",
+    )
+
+
+@bp.post("/pathways/<pathway_id>/draft/steps")
+@require(*EDIT)
+def add_step(pathway_id: str):
+    pathway, draft = _editable_draft(pathway_id)
+    form = StepForm()
+    if not form.validate_on_submit():
+        return _draft_page(pathway, draft, form, 422)
+    try:
+        step = service.add_step(draft, _step_input(form))
+    except service.CommitteeError as exc:
+        db.session.rollback()
+        form.service_type.errors = [*form.service_type.errors, exc.message]
+        return _draft_page(pathway, draft, form, 422)
+    _commit_or_conflict()
+    flash(_("Step %(number)s is added.", number=step.position), "success")
+    return redirect(url_for("committees.draft", pathway_id=pathway.id, _anchor="add-step"))
+
+
+def _step_page(pathway, step, form=None, provider_form=None, status=200):
+    taken = {p.organisation_id for p in step.providers}
+    return render_template(
+        "committees/step.html",
+        pathway=pathway,
+        step=step,
+        form=form or StepForm(formdata=None, obj=step),
+        provider_form=provider_form
+        or ProviderForm(
+            formdata=None,
+            organisations=[o for o in service.provider_choices() if o.id not in taken],
+        ),
+    ), status
+
+
+@bp.route("/pathways/<pathway_id>/draft/steps/<step_id>", methods=["GET", "POST"])
+@require(*EDIT)
+def edit_step(pathway_id: str, step_id: str):
+    pathway, draft = _editable_draft(pathway_id)
+    step = policy.get_draft_step(draft, step_id)
+    if request.method == "GET":
+        form = StepForm(formdata=None, obj=step)
+        form.service_type.data = step.service_type.value
+        return _step_page(pathway, step, form)
+    form = StepForm()
+    if not form.validate_on_submit():
+        return _step_page(pathway, step, form, status=422)
+    try:
+        service.update_step(step, _step_input(form))
+    except service.CommitteeError as exc:
+        db.session.rollback()
+        form.service_type.errors = [*form.service_type.errors, exc.message]
+        return _step_page(pathway, step, form, status=422)
+    _commit_or_conflict()
+    flash(_("Saved."), "success")
+    return redirect(url_for("committees.draft", pathway_id=pathway.id, _anchor=f"step-{step.id}"))
+
+
+@bp.post("/pathways/<pathway_id>/draft/steps/<step_id>/move")
+@require(*EDIT)
+def move_step(pathway_id: str, step_id: str):
+    pathway, draft = _editable_draft(pathway_id)
+    step = policy.get_draft_step(draft, step_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    service.move_step(step, -1 if form.direction.data == "up" else 1)
+    _commit_or_conflict()
+    return redirect(url_for("committees.draft", pathway_id=pathway.id, _anchor=f"step-{step.id}"))
+
+
+@bp.post("/pathways/<pathway_id>/draft/steps/<step_id>/remove")
+@require(*EDIT)
+def remove_step(pathway_id: str, step_id: str):
+    pathway, draft = _editable_draft(pathway_id)
+    step = policy.get_draft_step(draft, step_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.remove_step(step)
+    _commit_or_conflict()
+    flash(_("The step is removed."), "success")
+    return redirect(url_for("committees.draft", pathway_id=pathway.id))
+
+
+@bp.post("/pathways/<pathway_id>/draft/steps/<step_id>/providers")
+@require(*EDIT)
+def add_provider(pathway_id: str, step_id: str):
+    pathway, draft = _editable_draft(pathway_id)
+    step = policy.get_draft_step(draft, step_id)
+    form = ProviderForm(organisations=service.provider_choices())
+    if not form.validate_on_submit():
+        return _step_page(pathway, step, provider_form=form, status=422)
+    organisation = db.session.get(Organisation, uuid.UUID(form.organisation_id.data))
+    try:
+        service.add_preferred_provider(step, organisation)
+    except service.CommitteeError as exc:
+        db.session.rollback()
+        form.organisation_id.errors = [*form.organisation_id.errors, exc.message]
+        return _step_page(pathway, step, provider_form=form, status=422)
+    _commit_or_conflict()
+    flash(_("The provider is added to the step."), "success")
+    return redirect(url_for("committees.edit_step", pathway_id=pathway.id, step_id=step.id))
+
+
+@bp.post("/pathways/<pathway_id>/draft/steps/<step_id>/providers/<organisation_id>/remove")
+@require(*EDIT)
+def remove_provider(pathway_id: str, step_id: str, organisation_id: str):
+    pathway, draft = _editable_draft(pathway_id)
+    step = policy.get_draft_step(draft, step_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not service.remove_preferred_provider(step, policy.parse_id(organisation_id)):
+        abort(404)
+    _commit_or_conflict()
+    flash(_("The provider is removed from the step."), "success")
+    return redirect(url_for("committees.edit_step", pathway_id=pathway.id, step_id=step.id))
+
+
+@bp.post("/pathways/<pathway_id>/draft/publish")
+@require(*EDIT)
+def publish(pathway_id: str):
+    pathway, draft = _editable_draft(pathway_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        version = service.publish(draft, current_user)
+    except service.CommitteeError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("committees.draft", pathway_id=pathway.id))
+    _commit_or_conflict()
+    flash(_("Version %(number)s is published and now in force.", number=version.number), "success")
+    return redirect(url_for("committees.pathway", pathway_id=pathway.id))
+
+
+@bp.post("/pathways/<pathway_id>/draft/discard")
+@require(*EDIT)
+def discard_draft(pathway_id: str):
+    pathway, draft = _editable_draft(pathway_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.discard_draft(draft)
+    _commit_or_conflict()
+    flash(_("The draft is discarded; the version in force is unchanged."), "success")
+    return redirect(url_for("committees.pathway", pathway_id=pathway.id))
