@@ -13,6 +13,7 @@ from referral.auth import service as accounts
 from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.committees import demo as committees_demo
+from referral.directory import demo as directory_demo
 from referral.directory import service as directory
 from referral.directory.models import Organisation, OrganisationType
 from referral.extensions import db
@@ -158,6 +159,7 @@ def seed_demo() -> SeedSummary:
             summary.users_added += 1
         summary.users.append((username, role.label))
     db.session.flush()
+    directory_demo.seed()
     committees_demo.seed()
     return summary
 
