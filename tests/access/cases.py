@@ -1,0 +1,131 @@
+"""Cases: every endpoint x role x scope.
+
+Scopes for a case id: `own` (owned by the world's caseworker), `colleague` (another
+caseworker of the same crisis centre), `other_org` (a caseworker of another crisis
+centre), `missing` (no such id) and `malformed`. A caseworker reads their own cases; a
+supervisor reads all of their organisation's and alone may erase; every other role has
+no case permission (403); out-of-scope answers 404, like a missing case.
+"""
+
+from __future__ import annotations
+
+from referral.auth.permissions import Role
+from referral.cases import service
+from tests import factories
+from tests.access.matrix import (
+    FORBIDDEN,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    Entry,
+    builder,
+    only,
+)
+
+MISSING = "00000000-0000-0000-0000-000000000000"
+SCOPES = ("own", "colleague", "other_org", "missing", "malformed")
+
+
+def _open(owner, name: str):
+    return service.open_case(owner, service.CaseInput(full_name=name, phone="0555 000 111"))
+
+
+@builder("own_case")
+def _own_case(world):
+    return _open(world.users["caseworker"], "Aigul Toktogulova")
+
+
+@builder("colleague_case")
+def _colleague_case(world):
+    colleague = factories.UserFactory(role=Role.CASEWORKER, organisation=world.orgs["crisis"])
+    return _open(colleague, "Jyldyz Asanova")
+
+
+@builder("other_org_case")
+def _other_org_case(world):
+    return _open(world.users["other_caseworker"], "Cholpon Ibraimova")
+
+
+def _case_url(scope: str, suffix: str = ""):
+    def url(world):
+        if scope == "missing":
+            return f"/cases/{MISSING}{suffix}"
+        if scope == "malformed":
+            return f"/cases/not-a-uuid{suffix}"
+        return f"/cases/{world.get(scope + '_case').id}{suffix}"
+
+    return url
+
+
+def _reader(scope: str, *, caseworker=OK, supervisor=OK) -> dict:
+    """Status for caseworker and supervisor on a case of `scope`."""
+    visible = {
+        "own": (caseworker, supervisor),
+        "colleague": (NOT_FOUND, supervisor),
+        "other_org": (NOT_FOUND, NOT_FOUND),
+        "missing": (NOT_FOUND, NOT_FOUND),
+        "malformed": (NOT_FOUND, NOT_FOUND),
+    }[scope]
+    return {"caseworker": visible[0], "supervisor": visible[1]}
+
+
+def _erase_data(world):
+    return {"reason": "survivor_request", "understood": "y", "confirm_code": "WRONG"}
+
+
+ENTRIES = [
+    Entry("cases.index", "/cases/", only({"caseworker": OK, "supervisor": OK})),
+    Entry("cases.new", "/cases/new", only({"caseworker": OK, "supervisor": OK})),
+    Entry(
+        "cases.new",
+        "/cases/new",
+        only({"caseworker": REDIRECT, "supervisor": REDIRECT}, method="POST"),
+        method="POST",
+        scope="submit",
+        data={"full_name": "Aigul Toktogulova", "phone": "0555 123 456"},
+    ),
+    Entry("cases.search", "/cases/search", only({"caseworker": OK, "supervisor": OK})),
+    Entry(
+        "cases.search",
+        "/cases/search",
+        only({"caseworker": OK, "supervisor": OK}, method="POST"),
+        method="POST",
+        scope="submit",
+        data={"term": "Aigul Toktogulova"},
+    ),
+]
+
+for _scope in SCOPES:
+    ENTRIES += [
+        Entry("cases.detail", _case_url(_scope), only(_reader(_scope)), scope=_scope),
+        Entry("cases.edit", _case_url(_scope, "/edit"), only(_reader(_scope)), scope=_scope),
+        Entry(
+            "cases.edit",
+            _case_url(_scope, "/edit"),
+            only(_reader(_scope, caseworker=REDIRECT, supervisor=REDIRECT), method="POST"),
+            method="POST",
+            scope=f"{_scope}-submit",
+            data={"full_name": "Changed Name", "lock_version": "1"},
+        ),
+        Entry(
+            "cases.erase",
+            _case_url(_scope, "/erase"),
+            only({"supervisor": _reader(_scope)["supervisor"]}),
+            scope=_scope,
+        ),
+        Entry(
+            "cases.erase",
+            _case_url(_scope, "/erase"),
+            # A wrong confirmation code re-renders the form (422): nothing is erased by
+            # the matrix, but the request reached the view only where it should.
+            only(
+                {"supervisor": 422 if _reader(_scope)["supervisor"] == OK else NOT_FOUND},
+                method="POST",
+            ),
+            method="POST",
+            scope=f"{_scope}-submit",
+            data=_erase_data,
+        ),
+    ]
+
+assert FORBIDDEN  # every role outside caseworker/supervisor gets it through `only`

@@ -1,0 +1,106 @@
+"""Who may decrypt: scope of cases, and grants only from the policy."""
+
+import pytest
+
+from referral.auth.permissions import NO_CASE_ACCESS_ROLES, Role
+from referral.cases import policy, service
+from referral.cases.models import ErasureReason
+from referral.crypto import envelope, fields, grants
+from referral.crypto.grants import GrantError
+from referral.extensions import db
+from tests import factories
+
+
+def _open(user, name="Aigul Toktogulova", phone="0555 123 456"):
+    return service.open_case(user, service.CaseInput(full_name=name, phone=phone, note="n"))
+
+
+def test_caseworker_sees_own_cases_supervisor_sees_the_organisation():
+    worker = factories.UserFactory(role=Role.CASEWORKER)
+    colleague = factories.UserFactory(role=Role.CASEWORKER, organisation=worker.organisation)
+    supervisor = factories.UserFactory(role=Role.SUPERVISOR, organisation=worker.organisation)
+    outsider = factories.UserFactory(role=Role.SUPERVISOR)
+    mine, theirs = _open(worker), _open(colleague, "Jyldyz Asanova")
+
+    def visible(user):
+        return set(db.session.execute(policy.visible_cases(user)).scalars())
+
+    assert visible(worker) == {mine}
+    assert visible(supervisor) == {mine, theirs}
+    assert visible(outsider) == set()
+    assert policy.get_case_for(worker, theirs.id) is None
+    assert policy.get_case_for(worker, "not-a-uuid") is None
+    assert policy.get_case_for(supervisor, theirs.id) is theirs
+    with pytest.raises(GrantError):
+        policy.grant_for(worker, theirs)
+    with pytest.raises(GrantError):
+        policy.grant_for(outsider, mine)
+
+
+def test_grants_cannot_be_made_outside_the_policy():
+    worker = factories.UserFactory(role=Role.CASEWORKER)
+    case = _open(worker)
+    with pytest.raises(GrantError):
+        grants.issue(worker, case.id)
+    with pytest.raises(GrantError):
+        grants.Grant(user_id=worker.id, case_id=case.id, groups=grants.FIELD_GROUPS)
+    with pytest.raises(GrantError):
+        grants.issue_maintenance(case.id, "reindex", grants.FIELD_GROUPS)
+
+
+def test_a_grant_covers_one_case_and_its_groups_only():
+    worker = factories.UserFactory(role=Role.CASEWORKER)
+    a, b = _open(worker), _open(worker, "Jyldyz Asanova")
+    grant_a = policy.grant_for(worker, a)
+    assert fields.read(a, "full_name", grant_a) == "Aigul Toktogulova"
+    with pytest.raises(GrantError):
+        fields.read(b, "full_name", grant_a)
+    identity_only = policy.grant_for(worker, a, frozenset({grants.IDENTITY}))
+    with pytest.raises(GrantError):
+        fields.read(a, "note", identity_only)
+
+
+@pytest.mark.parametrize("role", sorted(NO_CASE_ACCESS_ROLES))
+def test_roles_without_case_access_cause_zero_decryptions(role):
+    """Every service function called as admin, auditor or committee member, on real
+    cases: no grant is issued and nothing is decrypted."""
+    worker = factories.UserFactory(role=Role.CASEWORKER)
+    cases = [_open(worker), _open(worker, "Jyldyz Asanova", "0700 111 222")]
+    # The same organisation as the cases: the role alone must stop them.
+    user = factories.UserFactory(role=Role(role), organisation=worker.organisation)
+    fields.forget_deks()
+    before = dict(envelope.COUNTERS)
+    calls = {
+        "list_cases": lambda: service.list_cases(user),
+        "count_open_cases": lambda: service.count_open_cases(user),
+        "search_cases(name)": lambda: service.search_cases(user, "Aigul Toktogulova"),
+        "search_cases(phone)": lambda: service.search_cases(user, "0555123456"),
+        "read_case": lambda: service.read_case(user, cases[0]),
+        "update_case": lambda: service.update_case(
+            user, cases[0], service.CaseInput(full_name="X Y"), cases[0].lock_version
+        ),
+        "erase_case": lambda: service.erase_case(user, cases[1], ErasureReason.SAFETY),
+        "open_case": lambda: service.open_case(user, service.CaseInput(full_name="New Person")),
+        "grant_for": lambda: policy.grant_for(user, cases[0]),
+        "get_case_for": lambda: policy.get_case_for(user, cases[0].id),
+    }
+    outcomes = {}
+    for name, call in calls.items():
+        try:
+            result = call()
+            outcomes[name] = "empty" if not result or result in ([], 0) else repr(result)
+        except GrantError:
+            outcomes[name] = "refused"
+    after = dict(envelope.COUNTERS)
+    decrypted = after.get("field_decrypt", 0) - before.get("field_decrypt", 0)
+    unwrapped = after.get("dek_unwrap", 0) - before.get("dek_unwrap", 0)
+    issued = after.get("grant_issued", 0) - before.get("grant_issued", 0)
+    print(
+        f"[security] {role}: {len(calls)} service calls, {issued} grants, "
+        f"{unwrapped} key unwraps, {decrypted} decryptions"
+    )
+    assert (issued, unwrapped, decrypted) == (0, 0, 0)
+    assert outcomes["list_cases"] == "empty" or outcomes["list_cases"] == repr(([], 0))
+    assert outcomes["read_case"] == "refused"
+    assert outcomes["get_case_for"] == "empty"
+    assert service.search_cases(user, "Aigul Toktogulova").cases == []
