@@ -88,6 +88,7 @@ def test_superseded_versions_stay_readable_and_drafts_are_hidden_from_readers(lo
     assert "See the version in force" in old
     assert browser.get(url + "?version=3").status_code == 404
     assert browser.get(url + "?version=x").status_code == 404
+    assert browser.get(url + "?version=²").status_code == 404
     assert "Legal aid (NGO)" not in _text(browser.get(url))
 
 

@@ -1,223 +1,21 @@
-"""Committees, their members and activity log, and their referral pathways.
-
-Row scope and the coordinator rule are in policy.py; rules in service.py.
-"""
+"""Pathway pages: reading, printing, and editing the draft step by step (no JavaScript)."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from referral.auth.access import require
 from referral.auth.forms import EmptyForm
-from referral.auth.permissions import Permission
 from referral.committees import policy, service
-from referral.committees.forms import (
-    ActivityForm,
-    CommitteeForm,
-    MemberForm,
-    MoveForm,
-    ProviderForm,
-    StepForm,
-)
-from referral.committees.models import ActivityType, CommitteeMember, MemberAgency
+from referral.committees.forms import MoveForm, ProviderForm, StepForm
+from referral.committees.views import EDIT, READ, bp, commit_or_conflict
 from referral.db import utcnow
 from referral.directory.models import Organisation, ServiceType
 from referral.extensions import db
-
-bp = Blueprint("committees", __name__, url_prefix="/committees")
-
-READ = Permission.COMMITTEE_READ
-EDIT = (Permission.COMMITTEE_EDIT_OWN, Permission.COMMITTEE_MANAGE)
-MANAGE = Permission.COMMITTEE_MANAGE
-
-
-def _commit_or_conflict() -> None:
-    """Commit; a unique rule broken by a concurrent change answers 409, nothing saved."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        abort(409)
-
-
-def _optional_uuid(value: str | None) -> uuid.UUID | None:
-    return uuid.UUID(value) if value else None
-
-
-# --- committees --------------------------------------------------------------------
-
-
-@bp.get("/")
-@require(READ)
-def index():
-    committees = service.list_committees()
-    national = service.national_pathway()
-    return render_template(
-        "committees/index.html",
-        committees=committees,
-        national=national,
-        national_version=service.published_version(national),
-        published={c.id: service.published_version(service.pathway_of(c)) for c in committees},
-        can_manage=policy.can_manage_committee(current_user),
-    )
-
-
-def _committee_input(form: CommitteeForm) -> service.CommitteeInput:
-    coordinator = form.coordinator_id.data if "coordinator_id" in form else None
-    return service.CommitteeInput(
-        name_ky=form.name_ky.data or "",
-        name_ru=form.name_ru.data or "",
-        name_en=form.name_en.data or "",
-        founding_partners=form.founding_partners.data or "",
-        area_ids=[uuid.UUID(v) for v in form.area_ids.data or []],
-        coordinator_id=_optional_uuid(coordinator),
-    )
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@require(MANAGE)
-def new():
-    form = CommitteeForm(locations=service.area_locations())
-    if form.validate_on_submit():
-        try:
-            committee = service.create_committee(_committee_input(form))
-        except service.CommitteeError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return render_template("committees/form.html", form=form, committee=None), 422
-        _commit_or_conflict()
-        flash(_("The committee is created. Now add its members."), "success")
-        return redirect(url_for("committees.members", committee_id=committee.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("committees/form.html", form=form, committee=None), status
-
-
-@bp.get("/<committee_id>")
-@require(READ)
-def detail(committee_id: str):
-    committee = policy.get_committee_for(current_user, committee_id)
-    pathway = service.pathway_of(committee)
-    return render_template(
-        "committees/detail.html",
-        committee=committee,
-        pathway=pathway,
-        version=service.published_version(pathway),
-        activities=service.recent_activities(committee),
-        can_edit=policy.can_edit_committee(current_user, committee),
-        can_manage=policy.can_manage_committee(current_user),
-    )
-
-
-@bp.route("/<committee_id>/edit", methods=["GET", "POST"])
-@require(MANAGE)
-def edit(committee_id: str):
-    committee = policy.get_committee_to_manage(current_user, committee_id)
-    form = CommitteeForm(
-        obj=committee,
-        locations=service.area_locations(),
-        coordinators=service.coordinator_candidates(committee),
-    )
-    if request.method == "GET":
-        form.area_ids.data = [str(loc.id) for loc in committee.areas]
-        form.coordinator_id.data = str(committee.coordinator_id or "")
-    if form.validate_on_submit():
-        try:
-            changed = service.update_committee(committee, _committee_input(form))
-        except service.CommitteeError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return render_template("committees/form.html", form=form, committee=committee), 422
-        _commit_or_conflict()
-        flash(_("Saved.") if changed else _("Nothing changed."), "success")
-        return redirect(url_for("committees.detail", committee_id=committee.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("committees/form.html", form=form, committee=committee), status
-
-
-@bp.route("/<committee_id>/members", methods=["GET", "POST"])
-@require(MANAGE)
-def members(committee_id: str):
-    committee = policy.get_committee_to_manage(current_user, committee_id)
-    form = MemberForm(users=service.member_user_candidates(committee))
-    if form.validate_on_submit():
-        try:
-            service.add_member(
-                committee,
-                service.MemberInput(
-                    agency=MemberAgency(form.agency.data),
-                    position=form.position.data or "",
-                    user_id=_optional_uuid(form.user_id.data),
-                    full_name=form.full_name.data or "",
-                ),
-            )
-        except service.CommitteeError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return render_template("committees/members.html", committee=committee, form=form), 422
-        _commit_or_conflict()
-        flash(_("The member is added."), "success")
-        return redirect(url_for("committees.members", committee_id=committee.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("committees/members.html", committee=committee, form=form), status
-
-
-@bp.post("/<committee_id>/members/<member_id>/end")
-@require(MANAGE)
-def end_membership(committee_id: str, member_id: str):
-    committee = policy.get_committee_to_manage(current_user, committee_id)
-    member = db.session.get(CommitteeMember, policy.parse_id(member_id))
-    if member is None or member.committee_id != committee.id:
-        abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        service.end_membership(member)
-    except service.CommitteeError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("committees.members", committee_id=committee.id))
-    _commit_or_conflict()
-    flash(_("The membership has ended."), "success")
-    return redirect(url_for("committees.members", committee_id=committee.id))
-
-
-@bp.route("/<committee_id>/activities/new", methods=["GET", "POST"])
-@require(*EDIT)
-def new_activity(committee_id: str):
-    committee = policy.get_committee_to_edit(current_user, committee_id)
-    form = ActivityForm()
-    if form.validate_on_submit():
-        try:
-            service.log_activity(
-                committee,
-                service.ActivityInput(
-                    occurred_on=form.occurred_on.data,
-                    activity_type=ActivityType(form.activity_type.data),
-                    title=form.title.data,
-                    participants_women=form.participants_women.data,
-                    participants_men=form.participants_men.data,
-                    resources_som=form.resources_som.data,
-                    notes=form.notes.data or "",
-                ),
-                by=current_user,
-            )
-        except service.CommitteeError as exc:
-            db.session.rollback()
-            form.occurred_on.errors = [*form.occurred_on.errors, exc.message]
-            return render_template(
-                "committees/activity_form.html", committee=committee, form=form
-            ), 422
-        _commit_or_conflict()
-        flash(_("The activity is logged."), "success")
-        return redirect(url_for("committees.detail", committee_id=committee.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("committees/activity_form.html", committee=committee, form=form), status
-
 
 # --- pathways: reading ---------------------------------------------------------------
 
@@ -225,7 +23,7 @@ def new_activity(committee_id: str):
 def _version_to_show(pathway):
     number = request.args.get("version", "")
     if number:
-        if not number.isdigit() or len(number) > 6:
+        if not (number.isascii() and number.isdigit()) or len(number) > 6:
             abort(404)
         return policy.get_version_for(current_user, pathway, int(number))
     return service.published_version(pathway)
@@ -291,7 +89,7 @@ def start_draft(pathway_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     service.start_draft(pathway, current_user)
-    _commit_or_conflict()
+    commit_or_conflict()
     return redirect(url_for("committees.draft", pathway_id=pathway.id))
 
 
@@ -326,7 +124,7 @@ def add_step(pathway_id: str):
         db.session.rollback()
         form.service_type.errors = [*form.service_type.errors, exc.message]
         return _draft_page(pathway, draft, form, 422)
-    _commit_or_conflict()
+    commit_or_conflict()
     flash(_("Step %(number)s is added.", number=step.position), "success")
     return redirect(url_for("committees.draft", pathway_id=pathway.id, _anchor="add-step"))
 
@@ -364,7 +162,7 @@ def edit_step(pathway_id: str, step_id: str):
         db.session.rollback()
         form.service_type.errors = [*form.service_type.errors, exc.message]
         return _step_page(pathway, step, form, status=422)
-    _commit_or_conflict()
+    commit_or_conflict()
     flash(_("Saved."), "success")
     return redirect(url_for("committees.draft", pathway_id=pathway.id, _anchor=f"step-{step.id}"))
 
@@ -378,7 +176,7 @@ def move_step(pathway_id: str, step_id: str):
     if not form.validate_on_submit():
         abort(400)
     service.move_step(step, -1 if form.direction.data == "up" else 1)
-    _commit_or_conflict()
+    commit_or_conflict()
     return redirect(url_for("committees.draft", pathway_id=pathway.id, _anchor=f"step-{step.id}"))
 
 
@@ -390,7 +188,7 @@ def remove_step(pathway_id: str, step_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     service.remove_step(step)
-    _commit_or_conflict()
+    commit_or_conflict()
     flash(_("The step is removed."), "success")
     return redirect(url_for("committees.draft", pathway_id=pathway.id))
 
@@ -410,7 +208,7 @@ def add_provider(pathway_id: str, step_id: str):
         db.session.rollback()
         form.organisation_id.errors = [*form.organisation_id.errors, exc.message]
         return _step_page(pathway, step, provider_form=form, status=422)
-    _commit_or_conflict()
+    commit_or_conflict()
     flash(_("The provider is added to the step."), "success")
     return redirect(url_for("committees.edit_step", pathway_id=pathway.id, step_id=step.id))
 
@@ -424,7 +222,7 @@ def remove_provider(pathway_id: str, step_id: str, organisation_id: str):
         abort(400)
     if not service.remove_preferred_provider(step, policy.parse_id(organisation_id)):
         abort(404)
-    _commit_or_conflict()
+    commit_or_conflict()
     flash(_("The provider is removed from the step."), "success")
     return redirect(url_for("committees.edit_step", pathway_id=pathway.id, step_id=step.id))
 
@@ -441,7 +239,7 @@ def publish(pathway_id: str):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("committees.draft", pathway_id=pathway.id))
-    _commit_or_conflict()
+    commit_or_conflict()
     flash(_("Version %(number)s is published and now in force.", number=version.number), "success")
     return redirect(url_for("committees.pathway", pathway_id=pathway.id))
 
@@ -453,6 +251,6 @@ def discard_draft(pathway_id: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     service.discard_draft(draft)
-    _commit_or_conflict()
+    commit_or_conflict()
     flash(_("The draft is discarded; the version in force is unchanged."), "success")
     return redirect(url_for("committees.pathway", pathway_id=pathway.id))
