@@ -400,3 +400,44 @@ def test_admin_home_counts_committees_without_a_pathway(login_as):
     factories.CommitteeFactory()
     page = _text(login_as("admin").get("/"))
     assert "Without a published pathway" in page
+
+
+def test_malformed_input_is_refused_plainly_never_with_a_server_error(login_as):
+    browser = login_as("admin")
+    committee = factories.CommitteeFactory()
+    draft = factories.version_with_steps(committee.pathway, status=VersionStatus.DRAFT)
+    step = draft.steps[0]
+    police = factories.OrganisationFactory(org_type=OrganisationType.POLICE)
+    factories.PathwayStepProviderFactory(step=step, organisation=police)
+    base = f"/committees/pathways/{committee.pathway.id}/draft"
+    attempts = [
+        (f"{base}/steps", {"service_type": "no_such_service", "target_hours": "24"}, 422),
+        (f"{base}/steps", {"service_type": "helpline", "target_hours": "99999999999999999"}, 422),
+        (f"{base}/steps/{step.id}/move", {"direction": "sideways"}, 400),
+        (f"{base}/steps/{step.id}/providers", {"organisation_id": "not-an-id"}, 422),
+        (f"{base}/steps/{step.id}/providers", {"organisation_id": str(police.id)}, 422),
+        (f"{base}/steps/{step.id}/providers/not-an-id/remove", {}, 404),
+        (f"/committees/{committee.id}/members", {"user_id": "x", "agency": "ngo"}, 422),
+        (f"/committees/{committee.id}/members/not-an-id/end", {}, 404),
+        (f"/committees/{committee.id}/edit", {"name_en": "X", "area_ids": ["nowhere"]}, 422),
+        (
+            f"/committees/{committee.id}/activities/new",
+            {"occurred_on": "31.02.2026", "activity_type": "meeting", "title": "T"},
+            422,
+        ),
+        (
+            f"/committees/{committee.id}/activities/new",
+            {
+                "occurred_on": "2026-01-10",
+                "activity_type": "meeting",
+                "title": "T",
+                "participants_women": "-3",
+            },
+            422,
+        ),
+    ]
+    for url, data, expected in attempts:
+        assert browser.post(url, data).status_code == expected, url
+    assert "already preferred" in _text(
+        browser.post(f"{base}/steps/{step.id}/providers", {"organisation_id": str(police.id)})
+    )
