@@ -85,6 +85,6 @@ class UserSessionFactory(Base):
 
 
 # Each domain's factories live beside its tests; imported here so `factories.X` finds them.
-from tests.committees.factories import *  # noqa: E402, F403
 from tests.cases.factories import *  # noqa: E402, F403
+from tests.committees.factories import *  # noqa: E402, F403
 from tests.directory.factories import *  # noqa: E402, F403
