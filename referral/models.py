@@ -3,7 +3,6 @@
 from referral.audit.models import AuditEvent, AuditHead
 from referral.auth.models import User, UserSession
 from referral.cases.models import Case, CaseKey, CaseSearchIndex
-from referral.crypto.models import BlindIndexVersion
 from referral.committees.models import (
     Committee,
     CommitteeActivity,
@@ -13,6 +12,7 @@ from referral.committees.models import (
     PathwayStepProvider,
     PathwayVersion,
 )
+from referral.crypto.models import BlindIndexVersion
 from referral.directory.models import (
     Location,
     Organisation,
