@@ -1,0 +1,18 @@
+"""Names and descriptions are stored in Kyrgyz, Russian and English, one column each."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+
+
+def localised(obj, prefix: str = "name") -> str:
+    """The object's name in the request's language, falling back to ru, ky, en."""
+    try:
+        lang = str(get_locale() or "ru")[:2]
+    except RuntimeError:  # outside a request
+        lang = "en"
+    for code in (lang, "ru", "ky", "en"):
+        value = getattr(obj, f"{prefix}_{code}", None)
+        if value:
+            return value
+    return ""
