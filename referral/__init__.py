@@ -104,18 +104,18 @@ BLUEPRINTS = (
     "referral.auth.views:users_bp",
     "referral.home.views:bp",
     "referral.audit.views:bp",
+    "referral.cases.views:bp",
+    "referral.committees.views:bp",
     "referral.directory.views:bp",
     "referral.directory.finder:bp",
     "referral.directory.exchange.views:bp",
-    "referral.cases.views:bp",
-    "referral.committees.views:bp",
 )
 # Modules that register home panels or other hooks when imported.
 PLUGINS = (
     "referral.home.panels",
-    "referral.directory.panels",
     "referral.cases.panels",
     "referral.committees.panels",
+    "referral.directory.panels",
 )
 
 
