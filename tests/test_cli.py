@@ -63,12 +63,14 @@ def test_demo_seed_is_repeatable_and_prints_logins(app):
     ):
         assert username in first.output
     assert "demo-pathway-2026" in first.output
+    assert "4 fictional cases added" in first.output
     orgs = db.session.query(Organisation).count()
     users = db.session.query(User).count()
     second = _run(app, "demo", "seed")
     assert second.exit_code == 0, second.output
     assert db.session.query(Organisation).count() == orgs
     assert db.session.query(User).count() == users
+    assert "0 fictional cases added" in second.output
 
 
 def test_every_demo_user_signs_in_and_sees_a_home_page(app, make_browser):
@@ -81,6 +83,10 @@ def test_every_demo_user_signs_in_and_sees_a_home_page(app, make_browser):
         page = b.get("/")
         assert page.status_code == 200, username
         assert role.label in page.get_data(as_text=True)
+    caseworker = make_browser()
+    caseworker.login("caseworker", DEMO_PASSWORD)
+    cases = caseworker.get("/cases/").get_data(as_text=True)
+    assert "Айгүл Токтогулова" in cases and "Nazgul Osmonova" in cases
 
 
 def test_audit_verify_command(app):

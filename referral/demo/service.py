@@ -12,6 +12,7 @@ from sqlalchemy import select
 from referral.auth import service as accounts
 from referral.auth.models import User
 from referral.auth.permissions import Role
+from referral.cases import demo as cases_demo
 from referral.committees import demo as committees_demo
 from referral.directory import demo as directory_demo
 from referral.directory import service as directory
@@ -117,6 +118,7 @@ class SeedSummary:
     locations_added: int = 0
     organisations_added: int = 0
     users_added: int = 0
+    cases_added: int = 0
     users: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -161,13 +163,15 @@ def seed_demo() -> SeedSummary:
     db.session.flush()
     directory_demo.seed()
     committees_demo.seed()
+    summary.cases_added = cases_demo.seed()
     return summary
 
 
 def format_summary(summary: SeedSummary) -> str:
     lines = [
         f"Demo data ready: {summary.locations_added} locations, "
-        f"{summary.organisations_added} organisations, {summary.users_added} users added.",
+        f"{summary.organisations_added} organisations, {summary.users_added} users, "
+        f"{summary.cases_added} fictional cases added.",
         "",
         "Sign in at http://127.0.0.1:5000 with any of these usernames:",
     ]
