@@ -63,14 +63,14 @@ def test_demo_seed_is_repeatable_and_prints_logins(app):
     ):
         assert username in first.output
     assert "demo-pathway-2026" in first.output
-    assert "4 fictional cases added" in first.output
+    assert "4 fictional cases." in first.output
     orgs = db.session.query(Organisation).count()
     users = db.session.query(User).count()
     second = _run(app, "demo", "seed")
     assert second.exit_code == 0, second.output
     assert db.session.query(Organisation).count() == orgs
     assert db.session.query(User).count() == users
-    assert "0 fictional cases added" in second.output
+    assert "Added by this run: nothing" in second.output
 
 
 def test_every_demo_user_signs_in_and_sees_a_home_page(app, make_browser):

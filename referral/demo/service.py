@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from referral.auth import service as accounts
 from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.cases import demo as cases_demo
+from referral.cases.models import Case
 from referral.committees import demo as committees_demo
+from referral.committees.models import Committee
 from referral.directory import demo as directory_demo
 from referral.directory import service as directory
-from referral.directory.models import Organisation, OrganisationType
+from referral.directory.models import Location, Organisation, OrganisationType, Service
 from referral.extensions import db
 
 DEMO_PASSWORD = "demo-pathway-2026"  # noqa: S105 - printed to the person running the demo
@@ -119,6 +121,9 @@ class SeedSummary:
     organisations_added: int = 0
     users_added: int = 0
     cases_added: int = 0
+    services_added: int = 0
+    committees_added: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
     users: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -161,17 +166,43 @@ def seed_demo() -> SeedSummary:
             summary.users_added += 1
         summary.users.append((username, role.label))
     db.session.flush()
-    directory_demo.seed()
-    committees_demo.seed()
+    summary.services_added = directory_demo.seed()
+    summary.committees_added = committees_demo.seed()
     summary.cases_added = cases_demo.seed()
+    db.session.flush()
+    summary.totals = {
+        "locations": _count(Location),
+        "organisations": _count(Organisation),
+        "services": _count(Service),
+        "committees": _count(Committee),
+        "users": _count(User),
+        "fictional cases": _count(Case),
+    }
     return summary
 
 
+def _count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
 def format_summary(summary: SeedSummary) -> str:
+    added = (
+        summary.locations_added
+        + summary.organisations_added
+        + summary.services_added
+        + summary.committees_added
+        + summary.users_added
+        + summary.cases_added
+    )
+    totals = ", ".join(f"{n} {what}" for what, n in summary.totals.items())
     lines = [
-        f"Demo data ready: {summary.locations_added} locations, "
-        f"{summary.organisations_added} organisations, {summary.users_added} users, "
-        f"{summary.cases_added} fictional cases added.",
+        f"Demo data ready: {totals}.",
+        f"Added by this run: {summary.locations_added} locations, "
+        f"{summary.organisations_added} organisations, {summary.services_added} services, "
+        f"{summary.committees_added} committees, {summary.users_added} users, "
+        f"{summary.cases_added} fictional cases."
+        if added
+        else "Added by this run: nothing (already seeded).",
         "",
         "Sign in at http://127.0.0.1:5000 with any of these usernames:",
     ]
