@@ -15,8 +15,25 @@ def _url(rule) -> str:
     )
 
 
+# Read-only public searches that must work without a cookie (so without a token).
+EXEMPT = {"finder.index"}
+
+
+def test_only_read_only_public_searches_are_exempt(app):
+    from referral.extensions import csrf
+
+    exempt = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+    }
+    assert exempt == EXEMPT
+
+
 def test_every_post_route_refuses_a_request_without_token(app, login_as):
-    rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
+    rules = [
+        r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint not in EXEMPT
+    ]
     assert rules, "no POST routes found"
     admin = login_as("admin")
     anonymous = Browser(app)

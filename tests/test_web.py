@@ -80,3 +80,19 @@ def test_refusal_page_is_friendly(login_as, path):
     response = b.get(path)
     assert response.status_code == 403
     assert "Not allowed" in response.get_data(as_text=True)
+
+
+def test_pages_before_sign_in_set_no_cookie_except_the_login_form(browser):
+    # An error page reached from the public finder must not leave a cookie behind.
+    missing = browser.get("/no/such/page?lang=ky")
+    assert missing.status_code == 404 and "Set-Cookie" not in missing.headers
+    assert 'href="?lang=ru"' in missing.get_data(as_text=True)
+
+
+def test_language_chosen_on_the_login_page_is_kept_after_sign_in(browser):
+    from tests import factories
+
+    user = factories.UserFactory()
+    browser.get("/login?lang=ky")
+    browser.login(user.username)
+    assert 'lang="ky"' in browser.get("/").get_data(as_text=True)

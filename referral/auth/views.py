@@ -54,6 +54,8 @@ def _login_limit() -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
+    if (lang := request.args.get("lang")) in dict(LANGUAGE_CHOICES):
+        session["lang"] = lang  # kept through sign-in for a user with no saved language
     form = LoginForm()
     if form.validate_on_submit():
         user = service.authenticate(form.username.data, form.password.data)

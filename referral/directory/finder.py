@@ -13,7 +13,7 @@ from flask import Blueprint, render_template, request
 from referral.auth.access import public
 from referral.directory import public as finder
 from referral.directory.models import Location
-from referral.extensions import db
+from referral.extensions import csrf, db
 
 bp = Blueprint("finder", __name__, url_prefix="/find")
 
@@ -25,11 +25,14 @@ def _location(value: str | None) -> Location | None:
         return None
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @public
+@csrf.exempt  # changes nothing; a token would need a session cookie, which the finder never sets
 def index():
-    location = _location(request.args.get("where"))
-    need = finder.NEEDS_BY_KEY.get(request.args.get("need", ""))
+    # The search is a POST: what the visitor chose (place, "I am in danger now") must not
+    # stand in a URL, where browser history and server access logs would keep it.
+    location = _location(request.form.get("where")) if request.method == "POST" else None
+    need = finder.NEEDS_BY_KEY.get(request.form.get("need", "")) if location else None
     results = None
     if location is not None:
         results = [finder.public_view(s) for s in finder.find_services(location, need)]

@@ -61,7 +61,7 @@ def sokuluk_directory(kg):
 
 
 def _find(browser, kg, need="", lang="en"):
-    return browser.get(f"/find/?where={kg(SOKULUK).id}&need={need}&lang={lang}")
+    return browser.post(f"/find/?lang={lang}", {"where": kg(SOKULUK).id, "need": need}, csrf=False)
 
 
 def test_visitor_finds_police_crisis_centre_and_helpline_for_their_rayon(
@@ -86,7 +86,9 @@ def test_shelter_address_never_shown_publicly(browser, kg, sokuluk_directory):
 def test_finder_speaks_the_visitors_language(browser, kg, sokuluk_directory):
     page = _find(browser, kg, "danger", lang="ru").get_data(as_text=True)
     assert 'lang="ru"' in page and "Сокулукский РОВД" in page
-    assert f"lang=ky&amp;where={kg(SOKULUK).id}" in page.replace("need=danger&amp;", "")
+    # Switching to Kyrgyz keeps the search, posted again rather than put in a link.
+    assert 'action="/find/?lang=ky"' in page
+    assert f'name="where" value="{kg(SOKULUK).id}"' in page
 
 
 @pytest.mark.parametrize("url", ["/find/", "/find/?where=nonsense&need=x", "/find/?lang=ky"])
@@ -104,6 +106,16 @@ def test_public_pages_set_no_cookie_and_need_no_login(browser, kg, url):
 def test_results_page_sets_no_cookie_either(browser, kg, sokuluk_directory):
     response = _find(browser, kg, "medical")
     assert "Set-Cookie" not in response.headers
+
+
+def test_what_the_visitor_chose_never_stands_in_a_url(browser, kg, sokuluk_directory):
+    page = browser.get("/find/?lang=en").get_data(as_text=True)
+    assert '<form method="post"' in page
+    results = _find(browser, kg, "danger").get_data(as_text=True)
+    assert "need=danger" not in results and f"where={kg(SOKULUK).id}" not in results
+    # An old-style link with the choice in its query string shows no results.
+    linked = browser.get(f"/find/?where={kg(SOKULUK).id}&need=danger").get_data(as_text=True)
+    assert "Sokuluk police" not in linked
 
 
 def test_quick_exit_script_replaces_the_history_entry(app):
