@@ -197,8 +197,22 @@ def login_as(app):
     return _login
 
 
+_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    """Collect the `[security] ...` figures tests print, to repeat them at the end."""
+    if report.when == "call" and report.passed:
+        for line in report.capstdout.splitlines():
+            line = line.strip()
+            if line.startswith("[security]") and line not in _FIGURES:
+                _FIGURES.append(line)
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Print the security figures the suite measured (see docs/security-figures.md)."""
+    """Print the security figures the suite measured, so CI logs carry them."""
+    for line in _FIGURES:
+        terminalreporter.write_line(line)
     try:
         from tests.access import test_matrix
     except ImportError:
