@@ -62,6 +62,13 @@ def check_production_settings(config) -> list[str]:
             "the database is SQLite (set REFERRAL_ALLOW_SQLITE_IN_PRODUCTION=true "
             "to allow it deliberately)"
         )
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and config.get(
+        "RATELIMIT_ENABLED", True
+    ):
+        problems.append(
+            "rate limits are kept in process memory: each worker would count alone "
+            "(set REFERRAL_RATELIMIT_STORAGE_URI=redis://...)"
+        )
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE is off")
     return problems

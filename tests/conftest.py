@@ -151,8 +151,9 @@ class Browser:
     def csrf_token(self) -> str:
         if self._token is None:
             self.get("/login")
-        if self._token is None:  # signed in: /login redirects; any page with a form has one
-            self.get("/")
+        for page in ("/", "/account/password"):  # signed in: /login redirects
+            if self._token is None:
+                self.get(page)
         assert self._token, "no page offered a CSRF token"
         return self._token
 

@@ -17,6 +17,7 @@ def production(keys_dir, **overrides):
         "SECRET_KEY": STRONG_SECRET,
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://app@127.0.0.1/referral",
         "KEYS_DIR": str(keys_dir),
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     }
     settings.update(overrides)
     return settings
@@ -46,6 +47,7 @@ def test_production_starts_with_safe_settings(safe_keys):
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"DEBUG": True}, "DEBUG"),
         ({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, "SQLite"),
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, "rate limits"),
     ],
 )
 def test_production_refuses_unsafe_settings(safe_keys, overrides, message):

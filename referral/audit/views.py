@@ -13,12 +13,15 @@ from referral.auth.permissions import Permission
 from referral.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+MAX_SEQ = 2**63 - 1  # BIGINT: a larger number would overflow the query, not find anything
 
 
 @bp.get("/")
 @require(Permission.AUDIT_READ, Permission.AUDIT_METADATA)
 def index():
     before = request.args.get("before", type=int)
+    if before is not None and not 1 <= before <= MAX_SEQ:
+        before = None  # out of any chain's range: show the newest events
     events = service.recent_events(limit=100, before_seq=before)
     return render_template("audit/index.html", events=events)
 

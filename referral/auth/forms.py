@@ -70,15 +70,36 @@ class UserForm(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), validators=[DataRequired()])
     locale = SelectField(_l("Language"), validators=[Optional()])
 
-    def __init__(self, *args, organisations=(), **kwargs):
+    access_locked = False
+
+    def __init__(self, *args, roles=tuple(Role), organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
         # Choices are built per request so that labels follow the user's language.
-        self.role.choices = [SelectChoice(r.value, r.label) for r in Role]
+        self.role.choices = [SelectChoice(r.value, r.label) for r in roles]
         self.organisation_id.choices = [SelectChoice(str(o.id), o.name) for o in organisations]
         self.locale.choices = [
             SelectChoice("", "—"),
             *(SelectChoice(code, label) for code, label in LANGUAGE_CHOICES),
         ]
+
+    def lock_access(self, user) -> None:
+        """Show the account's role and organisation without letting them be changed."""
+        self.access_locked = True
+        self.role.choices = [SelectChoice(user.role.value, user.role.label)]
+        self.organisation_id.choices = [
+            SelectChoice(str(user.organisation_id), user.organisation.name)
+        ]
+        for field in (self.role, self.organisation_id):
+            field.render_kw = {"disabled": True}
+            field.validators = []
+            field.flags.required = False
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.access_locked:
+            # Disabled fields are not submitted; the view keeps the stored values.
+            self.role.data = self.role.choices[0].value
+            self.organisation_id.data = self.organisation_id.choices[0].value
+        return super().validate(extra_validators)
 
 
 class EmptyForm(FlaskForm):

@@ -49,7 +49,8 @@ class Permission(StrEnum):
     COMMITTEE_EDIT_OWN = "committee.edit_own"  # coordinator of that committee only
     COMMITTEE_MANAGE = "committee.manage"
     STATS_VIEW = "stats.view"  # scoped by stats policy
-    USERS_MANAGE = "users.manage"
+    USERS_MANAGE = "users.manage"  # every account, except what gives access to cases
+    STAFF_MANAGE = "users.staff"  # case-role accounts of one's own crisis centre
     AUDIT_OWN_CASES = "audit.own_cases"  # who looked at my cases
     AUDIT_ORG = "audit.org"
     AUDIT_METADATA = "audit.metadata"
@@ -58,70 +59,32 @@ class Permission(StrEnum):
 
 
 P = Permission
+# One role per line keeps the whole table on one screen.
+# fmt: off
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CASEWORKER: frozenset(
-        {
-            P.ACCOUNT,
-            P.CASE_CREATE,
-            P.CASE_READ,
-            P.CASE_EDIT,
-            P.CASE_SEARCH,
-            P.REFERRAL_SEND,
-            P.DIRECTORY_READ,
-            P.COMMITTEE_READ,
-            P.STATS_VIEW,
-            P.AUDIT_OWN_CASES,
-        }
-    ),
-    Role.SUPERVISOR: frozenset(
-        {
-            P.ACCOUNT,
-            P.CASE_CREATE,
-            P.CASE_READ,
-            P.CASE_EDIT,
-            P.CASE_SEARCH,
-            P.CASE_ERASE,
-            P.REFERRAL_SEND,
-            P.DIRECTORY_READ,
-            P.COMMITTEE_READ,
-            P.STATS_VIEW,
-            P.AUDIT_OWN_CASES,
-            P.AUDIT_ORG,
-        }
-    ),
-    Role.PROVIDER: frozenset(
-        {
-            P.ACCOUNT,
-            P.REFERRAL_INBOX,
-            P.DIRECTORY_READ,
-            P.DIRECTORY_EDIT_OWN,
-            P.COMMITTEE_READ,
-            P.STATS_VIEW,
-        }
-    ),
-    Role.COMMITTEE_MEMBER: frozenset(
-        {
-            P.ACCOUNT,
-            P.DIRECTORY_READ,
-            P.COMMITTEE_READ,
-            P.COMMITTEE_EDIT_OWN,
-            P.STATS_VIEW,
-        }
-    ),
-    Role.ADMIN: frozenset(
-        {
-            P.ACCOUNT,
-            P.DIRECTORY_READ,
-            P.DIRECTORY_MANAGE,
-            P.COMMITTEE_READ,
-            P.COMMITTEE_MANAGE,
-            P.STATS_VIEW,
-            P.USERS_MANAGE,
-            P.AUDIT_METADATA,
-        }
-    ),
+    Role.CASEWORKER: frozenset({
+        P.ACCOUNT, P.CASE_CREATE, P.CASE_READ, P.CASE_EDIT, P.CASE_SEARCH, P.REFERRAL_SEND,
+        P.DIRECTORY_READ, P.COMMITTEE_READ, P.STATS_VIEW, P.AUDIT_OWN_CASES,
+    }),
+    Role.SUPERVISOR: frozenset({
+        P.ACCOUNT, P.CASE_CREATE, P.CASE_READ, P.CASE_EDIT, P.CASE_SEARCH, P.CASE_ERASE,
+        P.REFERRAL_SEND, P.DIRECTORY_READ, P.COMMITTEE_READ, P.STATS_VIEW,
+        P.AUDIT_OWN_CASES, P.AUDIT_ORG, P.STAFF_MANAGE,
+    }),
+    Role.PROVIDER: frozenset({
+        P.ACCOUNT, P.REFERRAL_INBOX, P.DIRECTORY_READ, P.DIRECTORY_EDIT_OWN, P.COMMITTEE_READ,
+        P.STATS_VIEW,
+    }),
+    Role.COMMITTEE_MEMBER: frozenset({
+        P.ACCOUNT, P.DIRECTORY_READ, P.COMMITTEE_READ, P.COMMITTEE_EDIT_OWN, P.STATS_VIEW,
+    }),
+    Role.ADMIN: frozenset({
+        P.ACCOUNT, P.DIRECTORY_READ, P.DIRECTORY_MANAGE, P.COMMITTEE_READ, P.COMMITTEE_MANAGE,
+        P.STATS_VIEW, P.USERS_MANAGE, P.AUDIT_METADATA,
+    }),
     Role.AUDITOR: frozenset({P.ACCOUNT, P.AUDIT_READ, P.AUDIT_VERIFY}),
 }
+# fmt: on
 
 # Roles that may never hold a decryption grant for case fields, whatever the code path.
 NO_CASE_ACCESS_ROLES = frozenset({Role.ADMIN, Role.AUDITOR, Role.COMMITTEE_MEMBER})

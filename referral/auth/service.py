@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from referral.audit import service as audit
+from referral.auth import policy
 from referral.auth.models import User, UserSession
 from referral.auth.permissions import Role
 from referral.db import utcnow
@@ -71,6 +72,10 @@ COMMON_PASSWORDS = frozenset(
         "123456123456",
     }
 )
+
+
+class AccessRefused(Exception):
+    """The actor may see this account but not take this action on it (403)."""
 
 
 class AccountError(Exception):
@@ -293,14 +298,18 @@ def _check_role_fits_org(role: Role, organisation_id: uuid.UUID) -> Organisation
     return org
 
 
-def create_user(data: UserInput, password: str | None = None) -> tuple[User, str | None]:
+def create_user(
+    data: UserInput, password: str | None = None, *, by: User | None = None
+) -> tuple[User, str | None]:
     """Create an account. Without a password, a random one is made and must be changed.
 
-    Returns the user and the temporary password to hand over once (None if given).
+    `by` is the member of staff acting (None: an operator on the server). Returns the
+    user and the temporary password to hand over once (None if given).
     """
     username = normalise_username(data.username)
     if get_user_by_username(username) is not None:
         raise AccountError(_l("This username is already taken."))
+    _check_may_give(by, data.role, data.organisation_id)
     _check_role_fits_org(data.role, data.organisation_id)
     temporary = None
     if password is None:
@@ -329,8 +338,22 @@ def create_user(data: UserInput, password: str | None = None) -> tuple[User, str
     return user, temporary
 
 
-def update_user(user: User, data: UserInput) -> list[str]:
-    """Apply an admin's edit. Returns the names of the fields that changed."""
+def _check_may_give(by: User | None, role: Role, organisation_id: uuid.UUID) -> None:
+    if role not in policy.creatable_roles(by):
+        raise AccountError(_l("You cannot give the role %(role)s.", role=role.label))
+    if by is not None and organisation_id not in {
+        o.id for o in policy.assignable_organisations(by)
+    }:
+        raise AccountError(_l("Choose an active organisation."))
+
+
+def update_user(user: User, data: UserInput, *, by: User | None = None) -> list[str]:
+    """Apply an edit by `by` (None: an operator). Returns the names of the fields that
+    changed. Role and organisation change only where policy.can_change_access allows."""
+    if (data.role, data.organisation_id) != (user.role, user.organisation_id):
+        if not policy.can_change_access(by, user):
+            raise AccountError(_l("You cannot change the role or organisation of this account."))
+        _check_may_give(by, data.role, data.organisation_id)
     _check_role_fits_org(data.role, data.organisation_id)
     changed = []
     for name, value in (
@@ -357,9 +380,12 @@ def update_user(user: User, data: UserInput) -> list[str]:
     return changed
 
 
-def set_active(user: User, active: bool, by: User) -> None:
-    if user.id == by.id and not active:
+def set_active(user: User, active: bool, by: User | None) -> None:
+    if by is not None and user.id == by.id and not active:
         raise AccountError(_l("You cannot deactivate your own account."))
+    allowed = policy.can_deactivate(by, user) if not active else policy.can_change_access(by, user)
+    if not allowed:
+        raise AccessRefused()
     if user.is_active_account == active:
         return
     user.is_active_account = active
@@ -375,8 +401,11 @@ def generate_temporary_password() -> str:
     return "-".join(secrets.token_hex(3) for _ in range(4))
 
 
-def reset_password(user: User) -> str:
-    """Admins start a reset but never choose the password (ASVS 6.4.6)."""
+def reset_password(user: User, *, by: User | None = None) -> str:
+    """Start a reset; the actor never chooses the password (ASVS 6.4.6). Refused where
+    knowing the temporary password would open case data to the actor."""
+    if not policy.can_change_access(by, user):
+        raise AccessRefused()
     temporary = generate_temporary_password()
     user.password_hash = hash_password(temporary)
     user.password_changed_at = utcnow()
@@ -388,9 +417,14 @@ def reset_password(user: User) -> str:
 
 
 def list_users(
-    *, search: str = "", role: Role | None = None, active: bool | None = None
+    actor: User | None = None,
+    *,
+    search: str = "",
+    role: Role | None = None,
+    active: bool | None = None,
 ) -> list[User]:
-    query = select(User).order_by(User.username)
+    """Accounts `actor` may manage (every account for the operator, actor None)."""
+    query = (select(User) if actor is None else policy.visible_users(actor)).order_by(User.username)
     if search:
         pattern = f"%{search.strip().casefold()}%"
         query = query.where(
@@ -403,20 +437,9 @@ def list_users(
     return list(db.session.execute(query).scalars())
 
 
-def count_users(active: bool = True) -> int:
-    return db.session.execute(
-        select(func.count()).select_from(User).where(User.is_active_account == active)
-    ).scalar_one()
-
-
-def organisations_for_choice() -> list[Organisation]:
-    return list(
-        db.session.execute(
-            select(Organisation)
-            .where(Organisation.is_active.is_(True))
-            .order_by(Organisation.name_en)
-        ).scalars()
-    )
+def count_users(actor: User, active: bool = True) -> int:
+    query = policy.visible_users(actor).where(User.is_active_account == active)
+    return db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
 def expires_at(session: UserSession) -> datetime:

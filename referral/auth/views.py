@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from referral.auth import service
+from referral.auth import policy, service
 from referral.auth.access import public, require
 from referral.auth.forms import LANGUAGE_CHOICES, ChangePasswordForm, EmptyForm, LoginForm, UserForm
 from referral.auth.models import User
@@ -129,39 +129,56 @@ def set_language():
 
 
 # --- user administration -----------------------------------------------------------
+# Administrators manage every account; supervisors the case-role accounts of their own
+# crisis centre. What each may do to which account is referral.auth.policy.
+
+MANAGE = (Permission.USERS_MANAGE, Permission.STAFF_MANAGE)
 
 
 def _load_user(user_id: str) -> User:
-    try:
-        uid = uuid.UUID(user_id)
-    except ValueError:
-        abort(404)
-    user = db.session.get(User, uid)
+    user = policy.get_user_for(current_user, user_id)
     if user is None:
         abort(404)
     return user
 
 
-def _user_input(form: UserForm) -> service.UserInput:
+def _user_form(user: User | None = None, **kwargs) -> UserForm:
+    form = UserForm(
+        obj=user,
+        roles=policy.creatable_roles(current_user),
+        organisations=policy.assignable_organisations(current_user),
+        **kwargs,
+    )
+    if user is not None and not policy.can_change_access(current_user, user):
+        # Shown, not editable: what the account may reach is not this actor's to change.
+        form.lock_access(user)
+    return form
+
+
+def _user_input(form: UserForm, user: User | None = None) -> service.UserInput:
+    locked = user is not None and form.access_locked
     return service.UserInput(
         username=form.username.data,
         full_name=form.full_name.data,
         email=form.email.data,
-        role=Role(form.role.data),
-        organisation_id=uuid.UUID(form.organisation_id.data),
+        role=user.role if locked else Role(form.role.data),
+        organisation_id=user.organisation_id if locked else uuid.UUID(form.organisation_id.data),
         locale=form.locale.data or None,
     )
 
 
 @users_bp.get("/")
-@require(Permission.USERS_MANAGE)
+@require(*MANAGE)
 def index():
     search = request.args.get("q", "")[:100]
     role = request.args.get("role")
     status = request.args.get("status", "active")
     active = {"active": True, "inactive": False}.get(status)
     users = service.list_users(
-        search=search, role=Role(role) if role in Role._value2member_map_ else None, active=active
+        current_user,
+        search=search,
+        role=Role(role) if role in Role._value2member_map_ else None,
+        active=active,
     )
     return render_template(
         "admin/users.html",
@@ -175,12 +192,12 @@ def index():
 
 
 @users_bp.route("/new", methods=["GET", "POST"])
-@require(Permission.USERS_MANAGE)
+@require(*MANAGE)
 def new():
-    form = UserForm(organisations=service.organisations_for_choice())
+    form = _user_form()
     if form.validate_on_submit():
         try:
-            user, temporary = service.create_user(_user_input(form))
+            user, temporary = service.create_user(_user_input(form), by=current_user)
         except service.AccountError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -191,10 +208,10 @@ def new():
 
 
 @users_bp.route("/<user_id>", methods=["GET", "POST"])
-@require(Permission.USERS_MANAGE)
+@require(*MANAGE)
 def edit(user_id: str):
     user = _load_user(user_id)
-    form = UserForm(obj=user, organisations=service.organisations_for_choice())
+    form = _user_form(user)
     form.username.render_kw = {"readonly": True}
     if request.method == "GET":
         form.organisation_id.data = str(user.organisation_id)
@@ -203,25 +220,34 @@ def edit(user_id: str):
     if form.validate_on_submit():
         form.username.data = user.username  # usernames are not renamed
         try:
-            changed = service.update_user(user, _user_input(form))
+            changed = service.update_user(user, _user_input(form, user), by=current_user)
         except service.AccountError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("admin/user_form.html", form=form, user=user), 422
+            return render_template("admin/user_form.html", **_edit_context(form, user)), 422
         db.session.commit()
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=user, action_form=EmptyForm())
+    return render_template("admin/user_form.html", **_edit_context(form, user))
+
+
+def _edit_context(form: UserForm, user: User) -> dict:
+    return {
+        "form": form,
+        "user": user,
+        "can_change_access": policy.can_change_access(current_user, user),
+        "can_deactivate": policy.can_deactivate(current_user, user),
+    }
 
 
 @users_bp.post("/<user_id>/deactivate")
-@require(Permission.USERS_MANAGE)
+@require(*MANAGE)
 def deactivate(user_id: str):
     return _set_active(user_id, False)
 
 
 @users_bp.post("/<user_id>/activate")
-@require(Permission.USERS_MANAGE)
+@require(*MANAGE)
 def activate(user_id: str):
     return _set_active(user_id, True)
 
@@ -232,6 +258,8 @@ def _set_active(user_id: str, active: bool):
         abort(400)
     try:
         service.set_active(user, active, by=current_user)
+    except service.AccessRefused:
+        abort(403)
     except service.AccountError as exc:
         flash(exc.message, "error")
         return redirect(url_for("users.edit", user_id=user.id))
@@ -246,11 +274,14 @@ def _set_active(user_id: str, active: bool):
 
 
 @users_bp.post("/<user_id>/reset-password")
-@require(Permission.USERS_MANAGE)
+@require(*MANAGE)
 def reset_password(user_id: str):
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    temporary = service.reset_password(user)
+    try:
+        temporary = service.reset_password(user, by=current_user)
+    except service.AccessRefused:
+        abort(403)
     db.session.commit()
     return render_template("admin/user_password.html", user=user, temporary=temporary)

@@ -23,18 +23,21 @@ def account_panel(user: User) -> Panel:
 
 
 @register_panel(90, Permission.USERS_MANAGE)
+@register_panel(90, Permission.STAFF_MANAGE)
 def users_panel(user: User) -> Panel:
     return Panel(
-        title=_("User accounts"),
+        title=_("User accounts")
+        if user.can(Permission.USERS_MANAGE)
+        else _("Staff accounts of your organisation"),
         items=[
             (
                 _("Active accounts"),
-                accounts.count_users(True),
+                accounts.count_users(user, True),
                 url_for("users.index", status="active"),
             ),
             (
                 _("Deactivated accounts"),
-                accounts.count_users(False),
+                accounts.count_users(user, False),
                 url_for("users.index", status="inactive"),
             ),
             (_("Create an account"), "+", url_for("users.new")),

@@ -15,10 +15,14 @@ from tests.access.matrix import (
 PUBLIC_GET = {role: OK for role in ROLES}
 
 
-def _user_url(suffix: str = ""):
-    return lambda w: f"/admin/users/{w.users['caseworker'].id}{suffix}"
+def _user_url(target: str, suffix: str = ""):
+    return lambda w: f"/admin/users/{w.users[target].id}{suffix}"
 
 
+# Administrators manage every account, supervisors the case-role accounts of their own
+# centre; an administrator may not reset or reactivate a case-role account (it would
+# open case data to them), nor may a supervisor touch accounts outside their centre.
+MANAGERS_GET = {"admin": OK, "supervisor": OK}
 ENTRIES = [
     Entry("auth.login", "/login", {**{r: REDIRECT for r in ROLES}, "anonymous": OK}),
     Entry("auth.logout", "/logout", everyone(REDIRECT, method="POST"), method="POST"),
@@ -31,36 +35,68 @@ ENTRIES = [
     ),
     Entry("auth.change_password", "/account/password", everyone(OK)),
     Entry("home.index", "/", everyone(OK)),
-    Entry("users.index", "/admin/users/", only({"admin": OK})),
-    Entry("users.new", "/admin/users/new", only({"admin": OK})),
-    Entry("users.edit", _user_url(), only({"admin": OK}), scope="existing"),
+    Entry("users.index", "/admin/users/", only(MANAGERS_GET)),
+    Entry("users.new", "/admin/users/new", only(MANAGERS_GET)),
+    Entry("users.edit", _user_url("caseworker"), only(MANAGERS_GET), scope="caseworker"),
+    Entry(
+        "users.edit",
+        _user_url("provider"),
+        only({"admin": OK, "supervisor": NOT_FOUND}),
+        scope="provider",
+    ),
     Entry(
         "users.edit",
         "/admin/users/00000000-0000-0000-0000-000000000000",
-        only({"admin": NOT_FOUND}),
+        only({"admin": NOT_FOUND, "supervisor": NOT_FOUND}),
         scope="missing",
     ),
-    Entry("users.edit", "/admin/users/not-a-uuid", only({"admin": NOT_FOUND}), scope="malformed"),
+    Entry(
+        "users.edit",
+        "/admin/users/not-a-uuid",
+        only({"admin": NOT_FOUND, "supervisor": NOT_FOUND}),
+        scope="malformed",
+    ),
     Entry(
         "users.deactivate",
-        _user_url("/deactivate"),
-        only({"admin": REDIRECT}, method="POST"),
+        _user_url("caseworker", "/deactivate"),
+        only({"admin": REDIRECT, "supervisor": REDIRECT}, method="POST"),
         method="POST",
-        scope="existing",
+        scope="caseworker",
+    ),
+    Entry(
+        "users.deactivate",
+        _user_url("provider", "/deactivate"),
+        only({"admin": REDIRECT, "supervisor": NOT_FOUND}, method="POST"),
+        method="POST",
+        scope="provider",
     ),
     Entry(
         "users.activate",
-        _user_url("/activate"),
-        only({"admin": REDIRECT}, method="POST"),
+        _user_url("caseworker", "/activate"),
+        only({"admin": FORBIDDEN, "supervisor": REDIRECT}, method="POST"),
         method="POST",
-        scope="existing",
+        scope="caseworker",
+    ),
+    Entry(
+        "users.activate",
+        _user_url("provider", "/activate"),
+        only({"admin": REDIRECT, "supervisor": NOT_FOUND}, method="POST"),
+        method="POST",
+        scope="provider",
     ),
     Entry(
         "users.reset_password",
-        _user_url("/reset-password"),
-        only({"admin": OK}, method="POST"),
+        _user_url("caseworker", "/reset-password"),
+        only({"admin": FORBIDDEN, "supervisor": OK}, method="POST"),
         method="POST",
-        scope="existing",
+        scope="caseworker",
+    ),
+    Entry(
+        "users.reset_password",
+        _user_url("provider", "/reset-password"),
+        only({"admin": OK, "supervisor": NOT_FOUND}, method="POST"),
+        method="POST",
+        scope="provider",
     ),
     Entry("audit.index", "/audit/", only({"auditor": OK, "admin": OK})),
     Entry("audit.verify", "/audit/verify", only({"auditor": OK})),

@@ -15,6 +15,7 @@ def _production(keys_dir, **overrides):
     return {
         "REFERRAL_ENV": "production",
         "SECRET_KEY": "p" * 48,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://app@127.0.0.1/referral",
         "KEYS_DIR": str(keys_dir),
         **overrides,
