@@ -183,12 +183,13 @@ class PublicService:
 
 
 def _public_site(site) -> PublicSite:
-    if policy.public_address(site) is None:  # not even the place or the premises' name
+    view = policy.visible_site(None, site)  # None: the public
+    if view.withheld:  # not even the place or the premises' name
         return PublicSite(name="", place="", address=None)
     return PublicSite(
-        name=site.name,
-        place=site.location.name if site.location else "",
-        address=site.address,
+        name=view.name,
+        place=view.location.name if view.location else "",
+        address=view.address,
     )
 
 

@@ -12,7 +12,14 @@ from referral.directory.hours import HoursError, hours_display, hours_text, pars
 from referral.directory.models import LocationLevel, OrganisationType, ServiceType
 from referral.extensions import db
 from tests import factories
-from tests.directory.conftest import AITMATOV, CHUY, NARYN_RAYON, SOKULUK
+from tests.directory.conftest import (
+    AITMATOV,
+    CHUY,
+    NARYN_RAYON,
+    READERS,
+    SEES_CONFIDENTIAL,
+    SOKULUK,
+)
 
 
 def _events(action):
@@ -218,6 +225,24 @@ def test_list_filters_by_location_subtree_type_and_status(kg):
     in_chuy.organisation.is_active = False
     assert in_chuy not in service.list_services(active=True)
     assert in_chuy in service.list_services(active=False)
+
+
+@pytest.mark.parametrize("kind", [*READERS, None])
+def test_location_filter_counts_confidential_premises_only_for_who_may_see_them(
+    shelter, reader, kind
+):
+    """The shelter's service lies in the village only through its confidential site: the
+    filter finds it there for the shelter and administrators, for nobody else, and not
+    when no reader is given. Its ordinary premises count for everyone."""
+    svc, user = shelter["service"], reader(kind) if kind else None
+    may_see = kind in SEES_CONFIDENTIAL
+    for where in ("village", "rayon"):
+        found = service.list_services(location_id=shelter[where].id, user=user)
+        assert (svc in found) is may_see
+    factories.ServiceAtSiteFactory(service_id=svc.id, site=shelter["office"])
+    db.session.expire(svc)
+    office_place = shelter["office"].location_id
+    assert svc in service.list_services(location_id=office_place, user=user)
 
 
 def test_search_folds_cyrillic_case(session):

@@ -8,7 +8,7 @@ from referral.auth.permissions import Role
 from referral.directory.models import Location, Organisation, Service, ServiceType
 from referral.extensions import db
 from tests import factories
-from tests.directory.conftest import NARYN_RAYON
+from tests.directory.conftest import HIDDEN_SITE, NARYN_RAYON, READERS, SEES_CONFIDENTIAL
 
 
 def _actions():
@@ -145,15 +145,81 @@ def test_provider_confirms_own_service_is_still_correct(login_as):
     assert db.session.get(Service, svc.id).verified_at is not None
 
 
-def test_confidential_address_hidden_from_other_staff(login_as):
-    site = factories.SiteFactory(is_confidential=True, address="7 Hidden Lane")
-    caseworker = login_as("caseworker")
-    page = caseworker.get(f"/directory/organisations/{site.organisation_id}").get_data(as_text=True)
-    assert "7 Hidden Lane" not in page and "withheld" in page
-    own = login_as(factories.UserFactory(role=Role.PROVIDER, organisation=site.organisation))
-    assert "7 Hidden Lane" in own.get(f"/directory/organisations/{site.organisation_id}").get_data(
-        as_text=True
-    )
+def _found(page: str) -> set[str]:
+    """Which parts of the confidential site stand in the page."""
+    return {part for part, text in HIDDEN_SITE.items() if text in page}
+
+
+def _pathway_with_the_shelter(shelter) -> str:
+    step = factories.PathwayStepFactory(service_type=ServiceType.SHELTER_SAFE_ACCOMMODATION)
+    factories.PathwayStepProviderFactory(step=step, organisation=shelter["org"])
+    return str(step.version.pathway_id)
+
+
+def test_every_page_shows_a_confidential_site_only_to_its_organisation_and_admins(
+    login_as, shelter, reader
+):
+    """Each page that shows premises, for every kind of reader: the shelter's own staff
+    and administrators see the site's name, place, street and postal code; anyone else sees
+    none of them (nor the rayon), only that the address is withheld, and cannot open the
+    forms. The ordinary office stays visible to all."""
+    org, site, svc = shelter["org"], shelter["site"], shelter["service"]
+    pathway_id = _pathway_with_the_shelter(shelter)
+    whole = {"name", "place", "street", "postal code"}
+    refused = {403, 404}  # 403: the role may not edit at all; 404: not this entry
+    # page, url, what its own staff and admins see there (at least: the forms' location
+    # pickers list every place), what the others get
+    pages = [
+        ("organisation", f"/directory/organisations/{org.id}", whole, {200}),
+        ("service form", f"/directory/services/{svc.id}/edit", {"name"}, refused),
+        ("premises form", f"/directory/sites/{site.id}/edit", whole, refused),
+        ("new service form", f"/directory/organisations/{org.id}/services/new", {"name"}, refused),
+        # Pages that show no premises, and must keep it so: home panels, the pathway
+        # (it names the shelter as a provider, never its premises) and its print page.
+        ("home", "/", set(), {200}),
+        ("pathway", f"/committees/pathways/{pathway_id}", set(), {200}),
+        ("pathway print", f"/committees/pathways/{pathway_id}/print", set(), {200}),
+    ]
+    problems = []
+    for kind in READERS:
+        browser = login_as(reader(kind))
+        for name, url, seen_by_own, others_status in pages:
+            response = browser.get(url)
+            page = response.get_data(as_text=True)
+            found = _found(page)
+            if kind in SEES_CONFIDENTIAL:
+                if response.status_code != 200 or not seen_by_own <= found:
+                    problems.append(f"{kind} on {name}: {response.status_code}, saw {found}")
+                continue
+            if response.status_code not in others_status or found:
+                problems.append(f"{kind} on {name}: {response.status_code}, saw {found}")
+            if name == "organisation" and not (
+                "Address withheld for safety" in page
+                and "Open Office" in page
+                and "1 Open Street" in page
+            ):
+                problems.append(f"{kind} on {name}: no withheld notice or no ordinary office")
+    assert not problems, "\n".join(problems)
+
+
+def test_location_filter_does_not_reveal_where_a_confidential_site_is(login_as, shelter, reader):
+    """A shelter's service is found by its confidential site's village (or that village's
+    rayon) only by those who may see the site; the service list itself is open to all."""
+    entry_link = f'href="/directory/organisations/{shelter["org"].id}"'
+    problems = []
+    for kind in READERS:
+        browser = login_as(reader(kind))
+        if "Night refuge" not in browser.get("/directory/").get_data(as_text=True):
+            problems.append(f"{kind}: the service is missing from the unfiltered list")
+        for where in ("village", "rayon"):
+            url = f"/directory/?location={shelter[where].id}"
+            listed = "Night refuge" in browser.get(url).get_data(as_text=True)
+            if listed is not (kind in SEES_CONFIDENTIAL):
+                problems.append(f"{kind}: filtering by the {where} lists the service: {listed}")
+            orgs = browser.get(f"/directory/organisations?location={shelter[where].id}")
+            if entry_link in orgs.get_data(as_text=True):
+                problems.append(f"{kind}: filtering organisations by the {where} lists it")
+    assert not problems, "\n".join(problems)
 
 
 def test_admin_deactivates_an_organisation(login_as):

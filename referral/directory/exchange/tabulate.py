@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from referral.directory import policy
 from referral.directory.exchange.profile import (
     COATE_URI,
     FIELDS,
@@ -126,7 +127,7 @@ def _export_tables() -> Tables:
 
 
 def _export_site(tables: Tables, org: Organisation, site: Site, locations: dict) -> None:
-    if site.is_confidential:
+    if policy.visible_site(None, site).withheld:  # None: the public
         # Never the address, the place or a name that could point to it.
         tables["locations"].append(
             {

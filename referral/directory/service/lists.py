@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from referral.directory import policy
 from referral.directory.models import (
     Organisation,
     OrganisationType,
@@ -56,9 +57,12 @@ def list_services(
     active: bool | None = True,
     stale: bool = False,
     organisation_id: uuid.UUID | None = None,
+    user=None,
 ) -> list[Service]:
     """Services for the staff list. A location filter keeps services whose organisation,
-    premises or area lie in that location or anywhere under it."""
+    premises or area lie in that location or anywhere under it; premises count only when
+    `user` may see their place (`policy.site_place_visible`: without a user, no
+    confidential premises), so the filter never reveals where a shelter is."""
     query = (
         select(Service)
         .join(Service.organisation)
@@ -70,7 +74,7 @@ def list_services(
         at_site = (
             select(ServiceAtSite.service_id)
             .join(Site, Site.id == ServiceAtSite.site_id)
-            .where(Site.location_id.in_(ids))
+            .where(Site.location_id.in_(ids), policy.site_place_visible(user))
         )
         query = query.where(
             or_(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_login import current_user
 
 from referral.auth.access import require
 from referral.directory import service
@@ -33,6 +34,7 @@ def index():
         service_type=enum_or_none(ServiceType, filters["type"]),
         active=ACTIVE.get(filters["status"]),
         stale=filters["stale"],
+        user=current_user,
     )
     return render_template(
         "directory/index.html",

@@ -30,7 +30,8 @@ def _service_form(org: Organisation, svc) -> ServiceForm:
     form = ServiceForm(
         obj=svc if request.method == "GET" else None,
         locations=service.location_tree(),
-        sites=org.sites,
+        # Premises as the policy shows them (an editor sees its own in full).
+        sites=policy.visible_sites(current_user, org.sites),
     )
     if request.method == "GET" and svc is not None:
         form.service_type.data = svc.service_type.value

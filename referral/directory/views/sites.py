@@ -43,7 +43,10 @@ def _save_site(org: Organisation, site):
 
     if (done := save_form(form, save)) is not None:
         return done
-    return render_template("directory/site_form.html", form=form, org=org, site=site), form_status()
+    shown = policy.visible_site(current_user, site) if site is not None else None
+    return render_template(
+        "directory/site_form.html", form=form, org=org, site=shown
+    ), form_status()
 
 
 @bp.route("/organisations/<org_id>/sites/new", methods=["GET", "POST"])
