@@ -73,8 +73,9 @@ KG_NATIONAL_DIGITS = 9
 
 def normalise_phone(raw: str | None) -> str | None:
     """E.164, e.g. '+996555123456'. Kyrgyz numbers may be typed with spaces, dashes,
-    brackets, a trunk 0, 996, +996 or 00996; other countries need + or 00. None when it
-    is not a phone number."""
+    brackets, a trunk 0, 996, +996 or 00996, also both at once (+996 (0) 555 ...); other
+    countries need + or 00. None when it is not a phone number, including a +996 number
+    without 9 national digits (it would be stored and never match)."""
     if raw is None:
         return None
     text = unicodedata.normalize("NFKC", raw).strip()
@@ -84,8 +85,13 @@ def normalise_phone(raw: str | None) -> str | None:
     digits = re.sub(r"\D", "", text)
     if digits.startswith("00"):
         digits, international = digits[2:], True
-    if digits.startswith(KG_CODE) and len(digits) == len(KG_CODE) + KG_NATIONAL_DIGITS:
+    kg_length = len(KG_CODE) + KG_NATIONAL_DIGITS
+    if digits.startswith(KG_CODE + "0") and len(digits) == kg_length + 1:
+        digits = KG_CODE + digits[len(KG_CODE) + 1 :]  # +996 (0) 555 ...: a trunk 0 kept
+    if digits.startswith(KG_CODE) and len(digits) == kg_length:
         national = digits[len(KG_CODE) :]
+    elif international and digits.startswith(KG_CODE):
+        return None
     elif international:
         return "+" + digits if 8 <= len(digits) <= 15 else None
     elif digits.startswith("0") and len(digits) == KG_NATIONAL_DIGITS + 1:
@@ -107,9 +113,9 @@ def looks_like_phone(term: str) -> bool:
 
 # Kyrgyz and Russian Cyrillic to one Latin skeleton. Ambiguous sounds land on one letter:
 # й, ы, и -> i; ж -> j (Kyrgyz Latin writes Jyldyz, Russian-style Zhyldyz); х -> h;
-# ң -> n; ө -> o; ү -> u.
+# ң -> n; ө -> o; ү -> u; ё -> e (most people type Семенова for Семёнова).
 CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "io", "ж": "j",
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "j",
     "з": "z", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "ң": "n",
     "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ү": "u",
     "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "i",
@@ -137,7 +143,14 @@ LATIN_RULES = [
     ("ng", "n"),
 ]
 # After doubled letters collapse: Yelena / Elena, Andreyev / Andreev, Aliyev / Aliev.
-LATE_RULES = [("ie", "e")]
+# The Latin spellings of ё (Fyodorova, Fiodorova, Semyonova, Alyona, Pyotr, Yodgor) are
+# yo / io, which y -> i has made io: at the start of a word or after a consonant it is
+# ё, folded to e like the Cyrillic letter (Fedorova). After a vowel it is not (Maiorova,
+# the Latin of Майорова). Cyrillic ио follows the same rule (Родион -> roden in both
+# scripts), so a pair can never split; the cost is a few merges of rare names with
+# common ones (Дионис / Денис, Лиона / Лена), which the search shows side by side.
+_IO = re.compile(r"(?:^|(?<=[^aeiou]))io")
+LATE_RULES = [(_IO, "e"), ("ie", "e")]
 LATIN_LETTERS = {"ü": "u", "ö": "o", "ñ": "n", "ı": "i", "ş": "sh", "ç": "ch", "ğ": "g"}
 # Look-alikes typed for Kyrgyz letters on keyboards without them (у + diaeresis, etc.).
 LOOKALIKES = {"ӱ": "u", "ӧ": "o", "ӈ": "n", "ұ": "u"}
@@ -168,7 +181,7 @@ def _skeleton(word: str) -> str:
         text = text.replace(old, new)
     text = _DOUBLE.sub(r"\1", text)
     for old, new in LATE_RULES:
-        text = text.replace(old, new)
+        text = old.sub(new, text) if isinstance(old, re.Pattern) else text.replace(old, new)
     return _DOUBLE.sub(r"\1", text)
 
 

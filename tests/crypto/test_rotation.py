@@ -198,3 +198,42 @@ def test_index_rotation_finds_everything_throughout(tmp_path):
             assert remaining == {"bidx-2"}
             assert keys.keyring().active_id("bidx") == "bidx-2"
         print("[security] index rotation: 10/10 searches found their case before, during and after")
+
+
+def test_rotate_index_recomputes_values_with_the_current_normalisation(tmp_path):
+    """Values stored before a normalisation change (here: ё kept as io, a trunk 0 kept
+    after +996) miss the new search terms until `flask keys rotate-index` recomputes
+    them from the decrypted fields with today's normalisation."""
+    with committed_app(tmp_path, "renormalise") as (app, _url):
+        with app.app_context():
+            owner_id = make_staff().id
+            owner = db.session.get(User, owner_id)
+            case = service.open_case(
+                owner, service.CaseInput(full_name="Семёнова Алёна", phone="0555 000 111")
+            )
+            case_id = case.id
+            # As the previous release stored it: the phone as it normalised then, and
+            # index values of the old normal forms.
+            fields.write(case, "phone", "+9960555000111", policy.grant_for(owner, case))
+            (version,) = indexing.live_versions()
+            old_forms = {"name": "aliona semionova", "phone": "+9960555000111"}
+            for row in db.session.execute(
+                select(CaseSearchIndex).where(CaseSearchIndex.case_id == case_id)
+            ).scalars():
+                row.value = indexing.value_for(version, row.name, old_forms[row.name])
+            db.session.commit()
+
+            def found() -> list[int]:
+                owner = db.session.get(User, owner_id)
+                terms = ["Семенова Алена", "Semyonova Alyona"]
+                terms += ["0555 000 111", "+996 (0) 555 000 111"]
+                hits = [len(service.search_cases(owner, t).cases) for t in terms]
+                db.session.rollback()
+                return hits
+
+            assert found() == [0, 0, 0, 0]
+        result = app.test_cli_runner().invoke(args=["keys", "rotate-index"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            assert found() == [1, 1, 1, 1]
+        print("[security] rotate-index after a normalisation change: 4/4 searches find the case")
