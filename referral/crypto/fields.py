@@ -32,7 +32,7 @@ from referral.crypto.envelope import (
     FieldContext,
     KeyDestroyedError,
 )
-from referral.crypto.grants import FIELD_GROUPS, Grant, GrantError
+from referral.crypto.grants import FIELD_GROUPS, Grant, GrantError, is_genuine
 from referral.crypto.keyring import KeyringError
 
 
@@ -149,6 +149,8 @@ def _cache() -> dict:
 
 
 def remember_dek(grant: Grant, dek: bytes, generation: int) -> None:
+    if not is_genuine(grant):
+        raise GrantError("a grant is required")
     _cache()[(grant.user_id, grant.case_id)] = (dek, generation)
 
 
@@ -158,7 +160,7 @@ def forget_deks() -> None:
 
 
 def _check_grant(obj: EncryptedModel, spec: EncryptedField, grant: Grant) -> uuid.UUID:
-    if not isinstance(grant, Grant):
+    if not is_genuine(grant):  # forged, or a copy re-targeted at another user, case or group
         raise GrantError("a grant is required")
     case_id = obj.encryption_case_id()
     if not grant.covers(case_id, spec.group):

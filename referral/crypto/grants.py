@@ -4,10 +4,17 @@ A `Grant` says that one user may read (and write) some field groups of one case.
 the access policies listed in `ISSUERS` can mint one, and never for a role in
 `NO_CASE_ACCESS_ROLES`: an authorisation bug elsewhere then shows up as a refused
 decryption, not as a leak.
+
+A grant cannot be forged or re-targeted: `Grant(...)` and `dataclasses.replace` raise,
+and each grant carries an HMAC of its user, case and field groups under a key that lives
+only in this process, which `fields.read/write` check (`is_genuine`) before anything else.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -24,8 +31,6 @@ FIELD_GROUPS = frozenset({IDENTITY, CONTACT, NARRATIVE})
 # Modules allowed to issue grants: the access policies, nothing else.
 ISSUERS = frozenset({"referral.cases.policy"})
 
-_SEAL = object()
-
 # The user id of grants for operator jobs (index backfill), which no signed-in user has.
 SYSTEM_USER_ID = uuid.UUID(int=0)
 MAINTENANCE_PURPOSES = frozenset({"reindex"})
@@ -35,19 +40,59 @@ class GrantError(CryptoError):
     """No valid grant for this decryption (wrong user, case, group, or issuer)."""
 
 
+# Seals grants minted in this process: HMAC-SHA-256 over the grant's user, case and field
+# groups. A copy altered in any way (dataclasses.replace, object.__setattr__) no longer
+# matches its seal; a grant never leaves the process that minted it.
+_SEAL_KEY = os.urandom(32)
+
+
+def _seal_of(user_id: uuid.UUID, case_id: uuid.UUID, groups: frozenset[str]) -> bytes:
+    message = "|".join(
+        ("referral.grant.v1", str(user_id), str(case_id), ",".join(sorted(groups)))
+    ).encode()
+    return hmac.new(_SEAL_KEY, message, hashlib.sha256).digest()
+
+
 @dataclass(frozen=True)
 class Grant:
+    """Made by `issue` or `issue_maintenance` only. Calling `Grant(...)` or
+    `dataclasses.replace(grant, ...)` raises: both go through __init__, which mints
+    nothing. Check a grant with `is_genuine` before trusting it."""
+
     user_id: uuid.UUID
     case_id: uuid.UUID
     groups: frozenset[str]
-    _seal: object = field(default=None, repr=False, compare=False)
+    _seal: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        if self._seal is not _SEAL:
-            raise GrantError("grants are issued by access policies only")
+        raise GrantError("grants are issued by access policies only")
 
     def covers(self, case_id: uuid.UUID, group: str) -> bool:
         return self.case_id == case_id and group in self.groups
+
+
+def _mint(user_id: uuid.UUID, case_id: uuid.UUID, groups: frozenset[str]) -> Grant:
+    grant = object.__new__(Grant)
+    object.__setattr__(grant, "user_id", user_id)
+    object.__setattr__(grant, "case_id", case_id)
+    object.__setattr__(grant, "groups", groups)
+    object.__setattr__(grant, "_seal", _seal_of(user_id, case_id, groups))
+    count("grant_issued")
+    return grant
+
+
+def is_genuine(grant: object) -> bool:
+    """True only for a grant minted here and unchanged since (same user, case, groups)."""
+    if type(grant) is not Grant:
+        return False
+    try:
+        user_id, case_id, groups = grant.user_id, grant.case_id, grant.groups
+        seal = grant._seal
+    except AttributeError:
+        return False
+    if not isinstance(groups, frozenset) or not isinstance(seal, bytes):
+        return False
+    return hmac.compare_digest(seal, _seal_of(user_id, case_id, groups))
 
 
 def issue(user, case_id: uuid.UUID, groups: frozenset[str] = FIELD_GROUPS) -> Grant:
@@ -60,8 +105,7 @@ def issue(user, case_id: uuid.UUID, groups: frozenset[str] = FIELD_GROUPS) -> Gr
     unknown = set(groups) - FIELD_GROUPS
     if unknown:
         raise GrantError("unknown field group")
-    count("grant_issued")
-    return Grant(user_id=user.id, case_id=case_id, groups=frozenset(groups), _seal=_SEAL)
+    return _mint(user.id, case_id, frozenset(groups))
 
 
 def issue_maintenance(case_id: uuid.UUID, purpose: str, groups: frozenset[str]) -> Grant:
@@ -72,9 +116,10 @@ def issue_maintenance(case_id: uuid.UUID, purpose: str, groups: frozenset[str]) 
         raise GrantError("grants are issued by access policies only")
     if purpose not in MAINTENANCE_PURPOSES:
         raise GrantError("unknown maintenance purpose")
+    if set(groups) - FIELD_GROUPS:
+        raise GrantError("unknown field group")
     from flask import has_request_context
 
     if has_request_context():
         raise GrantError("maintenance grants are never issued inside a web request")
-    count("grant_issued")
-    return Grant(user_id=SYSTEM_USER_ID, case_id=case_id, groups=frozenset(groups), _seal=_SEAL)
+    return _mint(SYSTEM_USER_ID, case_id, frozenset(groups))

@@ -1,5 +1,8 @@
 """Who may decrypt: scope of cases, and grants only from the policy."""
 
+import copy
+from dataclasses import replace
+
 import pytest
 
 from referral.auth.permissions import NO_CASE_ACCESS_ROLES, Role
@@ -58,6 +61,51 @@ def test_a_grant_covers_one_case_and_its_groups_only():
     identity_only = policy.grant_for(worker, a, frozenset({grants.IDENTITY}))
     with pytest.raises(GrantError):
         fields.read(a, "note", identity_only)
+
+
+def test_a_grant_cannot_be_copied_to_another_case_user_or_wider_groups():
+    worker = factories.UserFactory(role=Role.CASEWORKER)
+    supervisor = factories.UserFactory(role=Role.SUPERVISOR, organisation=worker.organisation)
+    a, b = _open(worker), _open(worker, "Jyldyz Asanova")
+    grant = policy.grant_for(worker, a, frozenset({grants.IDENTITY}))
+    assert fields.read(a, "full_name", grant) == "Aigul Toktogulova"
+    assert fields.read(a, "full_name", copy.copy(grant)) == "Aigul Toktogulova"  # unchanged
+    refused = []
+
+    def refuses(action, *args):
+        with pytest.raises(GrantError):
+            action(*args)
+        refused.append(action)
+
+    attempts = [
+        (b, "full_name", {"case_id": b.id}),
+        (b, "full_name", {"case_id": b.id, "user_id": supervisor.id}),
+        (a, "full_name", {"user_id": supervisor.id}),
+        (a, "full_name", {"user_id": grants.SYSTEM_USER_ID}),
+        (a, "note", {"groups": grants.FIELD_GROUPS}),
+    ]
+    for case, name, changes in attempts:
+        refuses(lambda c=case, n=name, ch=changes: fields.read(c, n, replace(grant, **ch)))
+        # The same change forced onto a copy, past the frozen dataclass: the seal no
+        # longer matches the contents.
+        forced = copy.copy(grant)
+        for attr, value in changes.items():
+            object.__setattr__(forced, attr, value)
+        refuses(fields.read, case, name, forced)
+        refuses(fields.write, case, name, "Someone Else", forced)
+    # A grant built by hand, even with a seal taken from a real grant.
+    refuses(grants.Grant, worker.id, b.id, grants.FIELD_GROUPS)
+    forged = object.__new__(grants.Grant)
+    for attr, value in [("user_id", worker.id), ("case_id", b.id), ("groups", grant.groups)]:
+        object.__setattr__(forged, attr, value)
+    refuses(fields.read, b, "full_name", forged)  # no seal at all
+    object.__setattr__(forged, "_seal", grant._seal)
+    refuses(fields.read, b, "full_name", forged)
+    refuses(fields.remember_dek, forged, b"\x00" * 32, 1)
+    assert fields.read(b, "full_name", policy.grant_for(worker, b)) == "Jyldyz Asanova"
+    assert fields.read(a, "full_name", grant) == "Aigul Toktogulova"
+    print(f"[security] forged or re-targeted grants: {len(refused)}/19 refused")
+    assert len(refused) == 19
 
 
 @pytest.mark.parametrize("role", sorted(NO_CASE_ACCESS_ROLES))
