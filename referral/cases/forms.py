@@ -32,8 +32,23 @@ class CaseForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
+STALE_FORM = _l("This form is out of date: the case may have changed. Open the case again.")
+
+
+class LockVersionField(IntegerField):
+    """The hidden version number; anything that is not one gets one clear message."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(STALE_FORM) from None
+
+
 class EditCaseForm(CaseForm):
-    lock_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    lock_version = LockVersionField(
+        widget=HiddenField.widget, validators=[InputRequired(message=STALE_FORM)]
+    )
 
 
 class SearchForm(FlaskForm):

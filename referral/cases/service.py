@@ -28,16 +28,19 @@ from referral.db import utcnow
 from referral.extensions import db
 
 PAGE_SIZE = 50
+EARLIEST_BIRTH_YEAR = 1900
 MAX_CANDIDATES = 500
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 
 class CaseError(Exception):
-    """A rule refused the action; `message` is safe to show (translated, no values)."""
+    """A rule refused the action; `message` is safe to show (translated, no values) and
+    `field` names the form field it belongs to."""
 
-    def __init__(self, message):
+    def __init__(self, message, field: str | None = None):
         super().__init__(str(message))
         self.message = message
+        self.field = field
 
 
 class CaseErasedError(CaseError):
@@ -101,10 +104,15 @@ def _clean(data: CaseInput) -> dict:
     if phone is not None:
         phone = blind_index.normalise_phone(phone)
         if phone is None:
-            raise CaseError(_l("This is not a phone number we can use."))
+            raise CaseError(_l("This is not a phone number we can use."), "phone")
     name = blind_index.clean_display_name(data.full_name or "")
     if blind_index.normalise_name(name) is None:
-        raise CaseError(_l("Enter the survivor's name."))
+        raise CaseError(_l("Enter the survivor's name."), "full_name")
+    if data.birth_date is not None:
+        if data.birth_date > utcnow().date():
+            raise CaseError(_l("The date of birth cannot be in the future."), "birth_date")
+        if data.birth_date.year < EARLIEST_BIRTH_YEAR:
+            raise CaseError(_l("Check the date of birth: the year is too early."), "birth_date")
     note = data.note.strip() if data.note and data.note.strip() else None
     return {"full_name": name, "birth_date": data.birth_date, "phone": phone, "note": note}
 
@@ -189,12 +197,23 @@ def _summaries(user: User, cases: list[Case]) -> list[CaseSummary]:
     return rows
 
 
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def clamp_page(page: int | None, total: int) -> int:
+    """The page to show for any requested number: 1 for none, zero or negative, the last
+    one past the end (so the offset always fits the database's integer)."""
+    return min(max(1, page or 1), page_count(total))
+
+
 def list_cases(user: User, page: int = 1) -> tuple[list[CaseSummary], int]:
     """One page of the user's visible cases, most recently changed first, names
-    decrypted (one key unwrap per case). Returns (rows, total)."""
+    decrypted (one key unwrap per case). `page` is clamped with `clamp_page`.
+    Returns (rows, total)."""
     base = policy.visible_cases(user)
     total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    page = max(1, page)
+    page = clamp_page(page, total)
     cases = list(
         db.session.execute(
             base.options(joinedload(Case.key))

@@ -31,6 +31,28 @@ def _load(case_id: str) -> Case:
     return case
 
 
+def _status() -> int:
+    """200 for a GET; 422 when a submitted form is shown again because it was refused."""
+    return 422 if request.method == "POST" else 200
+
+
+def _refused(form: CaseForm, exc: service.CaseError, case: Case | None):
+    db.session.rollback()
+    getattr(form, exc.field or "full_name").errors.append(exc.message)
+    return render_template("cases/form.html", form=form, case=case), 422
+
+
+def _page_arg() -> int:
+    """The requested page number: anything that is not a plain number reads as 1, and
+    a number too long to be a page reads as a page past the end (clamped later)."""
+    raw = request.args.get("page", "").strip()
+    if not raw.isascii() or not raw.lstrip("-").isdigit():
+        return 1
+    if len(raw.lstrip("-")) > 9:
+        return -1 if raw.startswith("-") else 10**9
+    return int(raw)
+
+
 def _input(form: CaseForm) -> service.CaseInput:
     return service.CaseInput(
         full_name=form.full_name.data,
@@ -43,10 +65,10 @@ def _input(form: CaseForm) -> service.CaseInput:
 @bp.get("/")
 @require(Permission.CASE_READ)
 def index():
-    page = request.args.get("page", 1, type=int) or 1
-    rows, total = service.list_cases(current_user, page)
+    requested = _page_arg()
+    rows, total = service.list_cases(current_user, requested)
     db.session.commit()
-    pages = max(1, -(-total // service.PAGE_SIZE))
+    page, pages = service.clamp_page(requested, total), service.page_count(total)
     return render_template(
         "cases/index.html", rows=rows, total=total, page=page, pages=pages, form=SearchForm()
     )
@@ -60,13 +82,11 @@ def new():
         try:
             case = service.open_case(current_user, _input(form))
         except service.CaseError as exc:
-            db.session.rollback()
-            form.phone.errors.append(exc.message)
-            return render_template("cases/form.html", form=form, case=None), 422
+            return _refused(form, exc, None)
         db.session.commit()
         flash(_("Case %(code)s opened.", code=case.case_code), "success")
         return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/form.html", form=form, case=None)
+    return render_template("cases/form.html", form=form, case=None), _status()
 
 
 @bp.route("/search", methods=["GET", "POST"])
@@ -77,7 +97,8 @@ def search():
     if form.validate_on_submit():
         result = service.search_cases(current_user, form.term.data)
         db.session.commit()
-    return render_template("cases/search.html", form=form, result=result)
+        return render_template("cases/search.html", form=form, result=result)
+    return render_template("cases/search.html", form=form, result=result), _status()
 
 
 @bp.get("/<case_id>")
@@ -119,15 +140,13 @@ def edit(case_id: str):
             service.update_case(current_user, case, _input(form), form.lock_version.data)
             db.session.commit()
         except service.CaseError as exc:
-            db.session.rollback()
-            form.phone.errors.append(exc.message)
-            return render_template("cases/form.html", form=form, case=case), 422
+            return _refused(form, exc, case)
         except StaleDataError:
             db.session.rollback()
             return render_error(409)
         flash(_("Saved."), "success")
         return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/form.html", form=form, case=case)
+    return render_template("cases/form.html", form=form, case=case), _status()
 
 
 @bp.route("/<case_id>/erase", methods=["GET", "POST"])
@@ -147,7 +166,7 @@ def erase(case_id: str):
         db.session.commit()
         flash(_("Case %(code)s was erased.", code=case.case_code), "success")
         return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/erase.html", form=form, case=case)
+    return render_template("cases/erase.html", form=form, case=case), _status()
 
 
 def _erased(case: Case):

@@ -195,3 +195,84 @@ def test_pages_never_contain_ciphertext_or_key_material(worker):
     body = worker.get(f"/cases/{case.id}").get_data()
     for secret in (bytes(key.wrapped_dek), bytes(raw)[16:32]):
         assert secret not in body and secret.hex().encode() not in body
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_any_page_number_shows_a_page_never_a_server_error(worker):
+    for i in range(3):
+        _open(worker.user, name=f"Aigerim {chr(65 + i)}ova", phone=None)
+    pages = ["99999999999999999999", "9" * 400, "-99999999999999999999", "-1", "0", "2"]
+    pages += ["abc", "1e9", "", "%00", "１", "٣"]
+    for page in pages:
+        response = worker.get(f"/cases/?page={page}")
+        assert response.status_code == 200, page
+        body = _text(response)
+        assert "3 cases" in body and body.count("<tr>") == 4, page  # clamped to the one page
+
+
+def test_malformed_input_is_refused_plainly_never_with_a_server_error(login_as, app):
+    supervisor = login_as("supervisor")
+    worker = factories.UserFactory(role=Role.CASEWORKER, organisation=supervisor.user.organisation)
+    case = _open(worker)
+    app.config["LOG_TRACEBACKS"] = False
+    long = "Ы" * 100_000
+    edit = f"/cases/{case.id}/edit"
+    erase = f"/cases/{case.id}/erase"
+    valid = {"full_name": NAME, "phone": "", "note": "", "lock_version": str(case.lock_version)}
+    erase_ok = {"reason": "safety", "confirm_code": case.case_code, "understood": "y"}
+    # (url, form, status, message shown on the form)
+    attempts = [
+        ("/cases/new", {"full_name": long}, 422, "characters"),
+        ("/cases/new", {"full_name": NAME, "phone": "9" * 5000}, 422, "characters"),
+        ("/cases/new", {"full_name": NAME, "phone": "+996 0 555 12"}, 422, "not a phone number"),
+        ("/cases/new", {"full_name": NAME, "note": long}, 422, "characters"),
+        ("/cases/new", {"full_name": NAME, "birth_date": "31.02.2026"}, 422, "date"),
+        ("/cases/new", {"full_name": NAME, "birth_date": "2026-02-30"}, 422, "date"),
+        ("/cases/new", {"full_name": NAME, "birth_date": "99999-01-01"}, 422, "date"),
+        ("/cases/new", {"full_name": NAME, "birth_date": "0000-01-01"}, 422, "date"),
+        ("/cases/new", {"full_name": NAME, "birth_date": "2999-01-01"}, 422, "future"),
+        ("/cases/new", {"full_name": NAME, "birth_date": "1000-01-01"}, 422, "date of birth"),
+        ("/cases/new", {"full_name": " - . "}, 422, "Enter the survivor"),
+        ("/cases/new", {"full_name": ""}, 422, "required"),
+        ("/cases/search", {"term": long}, 422, "characters"),
+        ("/cases/search", {"term": "x"}, 422, "characters"),
+        ("/cases/search", {"term": "+" + "9" * 400}, 422, "characters"),
+        ("/cases/search", {"term": "9" * 200}, 200, "Results"),
+        ("/cases/search", {"term": "\x00\x00\x00"}, 200, "Type a phone number or a name"),
+        (edit, {**valid, "lock_version": "abc"}, 422, "changed"),
+        (edit, {**valid, "lock_version": ""}, 422, "changed"),
+        (edit, {**valid, "lock_version": "99999999999999999999"}, 409, ""),
+        (edit, {**valid, "lock_version": "-1"}, 409, ""),
+        (edit, {**valid, "birth_date": "1994-13-45"}, 422, "date"),
+        (edit, {**valid, "phone": "call me"}, 422, "not a phone number"),
+        (edit, {**valid, "full_name": "..."}, 422, "Enter the survivor"),
+        (erase, {**erase_ok, "reason": "no_such_reason"}, 422, "choice"),
+        (erase, {**erase_ok, "reason": ""}, 422, "required"),
+        (erase, {**erase_ok, "reason": long}, 422, "choice"),
+        (erase, {**erase_ok, "confirm_code": long}, 422, "characters"),
+        (erase, {**erase_ok, "confirm_code": "KG-0000-XXXXX"}, 422, "does not match"),
+        (erase, {**erase_ok, "understood": ""}, 422, "required"),
+        ("/cases/not-a-case/edit", valid, 404, ""),
+        ("/cases/" + "f" * 5000 + "/erase", erase_ok, 404, ""),
+    ]
+    try:
+        for url, data, expected, message in attempts:
+            response = supervisor.post(url, data)
+            label = f"{url[:40]} {str(data)[:80]}"
+            assert response.status_code == expected, label
+            assert message.lower() in _text(response).lower(), label
+        for url in [
+            "/cases/?page=99999999999999999999",
+            "/cases/" + "0" * 5000,
+            "/cases/00000000-0000-0000-0000-000000000000",
+            f"/cases/{case.id}?page=-1",
+            f"{edit}?lock_version=abc",
+        ]:
+            assert supervisor.get(url).status_code < 500, url
+    finally:
+        app.config["LOG_TRACEBACKS"] = True
+    assert db.session.get(CaseKey, case.id) is not None  # nothing malformed erased it
+    print(f"[security] cases screens: {len(attempts) + 5} malformed requests, 0 server errors")
