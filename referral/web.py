@@ -1,6 +1,6 @@
 """Per-request plumbing: request ids, language choice and security headers."""
 
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, abort, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from referral.errors import new_request_id
@@ -34,6 +34,15 @@ def assign_request_id():
     g.request_id = new_request_id()
 
 
+def refuse_nul_characters():
+    """No one types a NUL; PostgreSQL cannot store one, and a query with one fails.
+    Refuse such input at the door with the "could not be read" page (400)."""
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)
+
+
 def security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -55,5 +64,6 @@ def register_request_hooks(app: Flask) -> None:
     from referral.auth.access import enforce_declared_access
 
     app.before_request(assign_request_id)
+    app.before_request(refuse_nul_characters)
     app.before_request(enforce_declared_access)
     app.after_request(security_headers)

@@ -96,3 +96,9 @@ def test_language_chosen_on_the_login_page_is_kept_after_sign_in(browser):
     browser.get("/login?lang=ky")
     browser.login(user.username)
     assert 'lang="ky"' in browser.get("/").get_data(as_text=True)
+
+
+def test_input_with_a_nul_character_is_refused_plainly(browser):
+    response = browser.post("/login", {"username": "a\x00b", "password": "whatever it is"})
+    assert response.status_code == 400
+    assert "could not be read" in response.get_data(as_text=True)

@@ -6,6 +6,7 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from referral.auth.permissions import Role
+from referral.validators import CHOICE_OR_EMPTY
 
 
 class LoginForm(FlaskForm):
@@ -68,7 +69,7 @@ class UserForm(FlaskForm):
     )
     role = SelectField(_l("Role"), validators=[DataRequired()])
     organisation_id = SelectField(_l("Organisation"), validators=[DataRequired()])
-    locale = SelectField(_l("Language"), validators=[Optional()])
+    locale = SelectField(_l("Language"), validators=[CHOICE_OR_EMPTY])
 
     access_locked = False
 

@@ -19,6 +19,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from referral.committees.models import ActivityType, MemberAgency
 from referral.committees.service import MAX_TARGET_HOURS
 from referral.directory.models import ServiceType
+from referral.validators import CHOICE_OR_EMPTY
 
 NO_CHOICE = ""
 
@@ -34,8 +35,8 @@ class CommitteeForm(FlaskForm):
     founding_partners = StringField(
         _l("Founding partners"), validators=[Optional(), Length(max=300)]
     )
-    area_ids = SelectMultipleField(_l("Area"), validators=[Optional()])
-    coordinator_id = SelectField(_l("Coordinator"), validators=[Optional()])
+    area_ids = SelectMultipleField(_l("Area"), validators=[CHOICE_OR_EMPTY])
+    coordinator_id = SelectField(_l("Coordinator"), validators=[CHOICE_OR_EMPTY])
 
     def __init__(self, *args, locations=(), coordinators=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,7 +65,7 @@ class CommitteeForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    user_id = SelectField(_l("Account"), validators=[Optional()])
+    user_id = SelectField(_l("Account"), validators=[CHOICE_OR_EMPTY])
     full_name = StringField(
         _l("Name (for a person without an account)"), validators=[Optional(), Length(max=200)]
     )

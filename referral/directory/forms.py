@@ -33,6 +33,7 @@ from referral.directory.models import (
     ServiceStatus,
     ServiceType,
 )
+from referral.validators import CHOICE_OR_EMPTY
 
 NONE = SelectChoice("", "—")
 PHONE_ROWS_FREE = 2  # blank phone rows offered below the existing ones (no JavaScript)
@@ -112,10 +113,10 @@ class _WithPhones(FlaskForm):
 @_names
 class OrganisationForm(_WithPhones):
     org_type = SelectField(_l("Type"))
-    sector = SelectField(_l("Sector"), validators=[Optional()])
-    legal_status = SelectField(_l("Legal status"), validators=[Optional()])
-    parent_id = SelectField(_l("Parent organisation"), validators=[Optional()])
-    location_id = SelectField(_l("Location"), validators=[Optional()])
+    sector = SelectField(_l("Sector"), validators=[CHOICE_OR_EMPTY])
+    legal_status = SelectField(_l("Legal status"), validators=[CHOICE_OR_EMPTY])
+    parent_id = SelectField(_l("Parent organisation"), validators=[CHOICE_OR_EMPTY])
+    location_id = SelectField(_l("Location"), validators=[CHOICE_OR_EMPTY])
     website = StringField(_l("Website"), filters=[strip], validators=[Length(max=300)])
     email = EmailField(
         _l("Email"),
@@ -153,7 +154,7 @@ class ServiceForm(_WithPhones):
     is_24h = BooleanField(_l("Open 24 hours"))
     accepts_referrals = BooleanField(_l("Accepts referrals"), default=True)
     is_nationwide = BooleanField(_l("Covers the whole country"))
-    area_ids = SelectMultipleField(_l("Area covered"), validators=[Optional()])
+    area_ids = SelectMultipleField(_l("Area covered"), validators=[CHOICE_OR_EMPTY])
     language_codes = SelectMultipleField(
         _l("Languages"),
         widget=ListWidget(prefix_label=False),
@@ -182,7 +183,7 @@ class ServiceForm(_WithPhones):
 
 @_names
 class SiteForm(FlaskForm):
-    location_id = SelectField(_l("Location"), validators=[Optional()])
+    location_id = SelectField(_l("Location"), validators=[CHOICE_OR_EMPTY])
     address = StringField(_l("Street address"), filters=[strip], validators=[Length(max=300)])
     postal_code = StringField(_l("Postal code"), filters=[strip], validators=[Length(max=12)])
     is_confidential = BooleanField(_l("Confidential address (shelter)"))
@@ -201,7 +202,7 @@ class LocationForm(FlaskForm):
         validators=[Regexp(r"^[0-9]{14}$", message=_l("A COATE code has 14 digits."))],
     )
     level = SelectField(_l("Level"))
-    parent_id = SelectField(_l("Belongs to"), validators=[Optional()])
+    parent_id = SelectField(_l("Belongs to"), validators=[CHOICE_OR_EMPTY])
     former_names = TextAreaField(_l("Former names"), filters=[strip], validators=[Length(max=2000)])
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid until"), validators=[Optional()])

@@ -205,7 +205,9 @@ def test_any_page_number_shows_a_page_never_a_server_error(worker):
     for i in range(3):
         _open(worker.user, name=f"Aigerim {chr(65 + i)}ova", phone=None)
     pages = ["99999999999999999999", "9" * 400, "-99999999999999999999", "-1", "0", "2"]
-    pages += ["abc", "1e9", "", "%00", "１", "٣"]
+    pages += ["abc", "1e9", "", "１", "٣"]
+    # A NUL is refused at the door for every page (see tests/test_web.py).
+    assert worker.get("/cases/?page=%00").status_code == 400
     for page in pages:
         response = worker.get(f"/cases/?page={page}")
         assert response.status_code == 200, page
@@ -241,7 +243,7 @@ def test_malformed_input_is_refused_plainly_never_with_a_server_error(login_as, 
         ("/cases/search", {"term": "x"}, 422, "characters"),
         ("/cases/search", {"term": "+" + "9" * 400}, 422, "characters"),
         ("/cases/search", {"term": "9" * 200}, 200, "Results"),
-        ("/cases/search", {"term": "\x00\x00\x00"}, 200, "Type a phone number or a name"),
+        ("/cases/search", {"term": "\x00\x00\x00"}, 400, "could not be read"),
         (edit, {**valid, "lock_version": "abc"}, 422, "changed"),
         (edit, {**valid, "lock_version": ""}, 422, "changed"),
         (edit, {**valid, "lock_version": "99999999999999999999"}, 409, ""),
