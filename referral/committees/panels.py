@@ -65,9 +65,8 @@ def own_committee_panel(user: User) -> Panel | None:
 @register_panel(85, Permission.COMMITTEE_MANAGE)
 def committees_admin_panel(user: User) -> Panel:
     committees = service.list_committees()
-    without_pathway = sum(
-        1 for c in committees if service.published_version(service.pathway_of(c)) is None
-    )
+    published = service.published_versions_by_committee()
+    without_pathway = sum(1 for c in committees if c.id not in published)
     return Panel(
         title=_("Committees and pathways"),
         items=[

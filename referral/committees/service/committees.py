@@ -14,6 +14,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from referral.audit import service as audit
 from referral.auth.models import User
@@ -57,7 +58,18 @@ class CommitteeInput:
 
 
 def list_committees() -> list[Committee]:
-    committees = db.session.execute(select(Committee)).scalars().all()
+    # The list shows each committee's area, coordinator and pathway: load them together.
+    committees = (
+        db.session.execute(
+            select(Committee).options(
+                selectinload(Committee.areas),
+                selectinload(Committee.coordinator),
+                selectinload(Committee.pathway),
+            )
+        )
+        .scalars()
+        .all()
+    )
     return sorted(committees, key=lambda c: c.name.casefold())
 
 

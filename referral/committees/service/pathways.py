@@ -68,6 +68,17 @@ def published_version(pathway: Pathway) -> PathwayVersion | None:
     return _version_with(pathway, VersionStatus.PUBLISHED)
 
 
+def published_versions_by_committee() -> dict[uuid.UUID, PathwayVersion]:
+    """The version in force of every committee's pathway, in one query (lists and panels
+    show all committees at once)."""
+    rows = db.session.execute(
+        select(Pathway.committee_id, PathwayVersion)
+        .join(PathwayVersion, PathwayVersion.pathway_id == Pathway.id)
+        .where(Pathway.committee_id.is_not(None), PathwayVersion.status == VersionStatus.PUBLISHED)
+    ).all()
+    return {committee_id: version for committee_id, version in rows}
+
+
 def draft_version(pathway: Pathway) -> PathwayVersion | None:
     return _version_with(pathway, VersionStatus.DRAFT)
 

@@ -33,7 +33,7 @@ def index():
         committees=committees,
         national=national,
         national_version=service.published_version(national),
-        published={c.id: service.published_version(service.pathway_of(c)) for c in committees},
+        published=service.published_versions_by_committee(),
         can_manage=policy.can_manage_committee(current_user),
     )
 
