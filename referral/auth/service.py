@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -442,5 +442,7 @@ def count_users(actor: User, active: bool = True) -> int:
     return db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
-def expires_at(session: UserSession) -> datetime:
-    return session.created_at + timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+def set_language(user: User, lang: str) -> None:
+    """The user's interface language, kept across sessions and devices."""
+    user.locale = lang
+    db.session.flush()

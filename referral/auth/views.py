@@ -114,17 +114,15 @@ def change_password():
 
 
 @bp.post("/language")
-@public
+@require(Permission.ACCOUNT)
 def set_language():
+    # Before sign-in the language travels as ?lang= links (no form, so no cookie).
     form = EmptyForm()
     lang = request.form.get("lang", "")
     if not form.validate_on_submit() or lang not in dict(LANGUAGE_CHOICES):
         abort(400)
-    if current_user.is_authenticated:
-        current_user.locale = lang
-        db.session.commit()
-    else:
-        session["lang"] = lang
+    service.set_language(current_user, lang)
+    db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
 
 
