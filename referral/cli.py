@@ -141,5 +141,7 @@ def register(app: Flask) -> None:
     from referral.crypto.cli import keys_cli
     from referral.directory.cli import directory_cli
 
-    for group in (users_cli, audit_cli, demo_cli, keys_cli, directory_cli):
+    from referral.cases.cli import cases_cli
+
+    for group in (users_cli, audit_cli, demo_cli, keys_cli, directory_cli, cases_cli):
         app.cli.add_command(group)

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid
 from sqlalchemy import Enum as SAEnum
@@ -77,3 +78,17 @@ def str_enum(enum_cls, length: int = 30) -> SAEnum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+class LabelledEnum(StrEnum):
+    """A StrEnum whose members have translated labels: set `Cls.LABELS = {member: _l(..)}`
+    right after the class. Forms build their choices from `choices()`."""
+
+    @property
+    def label(self) -> str:
+        return str(type(self).LABELS[self])
+
+    @classmethod
+    def choices(cls, blank=None) -> list[tuple[str, str]]:
+        items = [(m.value, type(m).LABELS[m]) for m in cls]
+        return ([("", blank)] if blank is not None else []) + items

@@ -1,4 +1,4 @@
-"""Home-page panel for caseworkers and supervisors: their open cases, in one glance."""
+"""Home-page panel for caseworkers and supervisors: their cases, in one glance."""
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -14,7 +14,7 @@ def cases_panel(user: User) -> Panel:
     label = (
         _("Open cases of my organisation") if user.role == Role.SUPERVISOR else _("My open cases")
     )
-    items = [(label, service.count_open_cases(user), url_for("cases.index"))]
+    items = [(label, service.count_open_cases(user), url_for("cases.index", status="open"))]
     if user.can(Permission.CASE_SEARCH):
         items.append((_("Find a case"), "→", url_for("cases.search")))
     if user.can(Permission.CASE_CREATE):

@@ -1,72 +1,188 @@
-"""Who may see which case, and the only place that issues decryption grants.
+"""Who may do what with a case, decided once, field by field; the only issuer of case
+decryption grants.
 
-Row scope (PRODUCT.md §3): a caseworker sees the cases they own (assignment comes with
-the case-file issue); a supervisor sees every case of their organisation; every other
-role sees none. Out-of-scope cases look exactly like missing ones (404).
+One rule (PRODUCT.md §3), two uses: `_scope(user)` says which cases a user's role
+reaches; `visible_cases` turns it into SQL for lists, counts and searches, and
+`access_for` applies the same scope to one loaded case and adds what may be read and
+written. Nothing else in the code decides case access.
+
+- caseworker: the cases of their organisation they own or are assigned to;
+- supervisor: every case of their organisation, and the supervisor's acts (assign,
+  approve closure, reopen, erase);
+- every other role: none. Out-of-scope cases look exactly like missing ones (404).
+
+Field units: a case role in scope reads every unit of the case; it writes them while the
+case is open (a closed case is read-only until a supervisor reopens it); an erased case
+has nothing left to read. Providers will reach single units through the referral
+policy, never through this one.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, and_, exists, false, or_, select
 
 from referral.auth.models import User
 from referral.auth.permissions import NO_CASE_ACCESS_ROLES, Permission, Role
-from referral.cases.models import Case
+from referral.cases.models import Case, CaseAssignment, CaseStatus
 from referral.crypto import grants
-from referral.crypto.grants import CONTACT, FIELD_GROUPS, IDENTITY, Grant, GrantError
+from referral.crypto.grants import CONTACT, FIELD_UNITS, NAME, READ, WRITE, Grant, GrantError
 from referral.extensions import db
 
+_ISSUER = grants.register_issuer("cases.policy")
 
-def visible_cases(user: User) -> Select:
-    """The starting point of every list, count and search of cases."""
-    query = select(Case)
-    if user is None or not user.can(Permission.CASE_READ):
-        return query.where(false())
+NONE, ORGANISATION, OWN_OR_ASSIGNED = "none", "organisation", "own_or_assigned"
+
+
+@dataclass(frozen=True)
+class _Scope:
+    kind: str
+    user_id: uuid.UUID | None = None
+    organisation_id: uuid.UUID | None = None
+
+
+def _scope(user: User | None) -> _Scope:
+    """The rule: which cases the user's role reaches, as data both uses read."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return _Scope(NONE)
+    if not user.can(Permission.CASE_READ) or user.role in NO_CASE_ACCESS_ROLES:
+        return _Scope(NONE)
     if user.role == Role.SUPERVISOR:
-        return query.where(Case.organisation_id == user.organisation_id)
+        return _Scope(ORGANISATION, user.id, user.organisation_id)
     if user.role == Role.CASEWORKER:
-        return query.where(Case.organisation_id == user.organisation_id, Case.owner_id == user.id)
-    return query.where(false())
+        return _Scope(OWN_OR_ASSIGNED, user.id, user.organisation_id)
+    return _Scope(NONE)
 
 
-def can_read(user: User, case: Case) -> bool:
-    if user is None or not user.can(Permission.CASE_READ) or user.role in NO_CASE_ACCESS_ROLES:
-        return False
-    if case.organisation_id != user.organisation_id:
-        return False
-    if user.role == Role.SUPERVISOR:
-        return True
-    return user.role == Role.CASEWORKER and case.owner_id == user.id
+def _scope_clause(scope: _Scope):
+    if scope.kind == ORGANISATION:
+        return Case.organisation_id == scope.organisation_id
+    if scope.kind == OWN_OR_ASSIGNED:
+        assigned = exists().where(
+            CaseAssignment.case_id == Case.id, CaseAssignment.user_id == scope.user_id
+        )
+        return and_(
+            Case.organisation_id == scope.organisation_id,
+            or_(Case.owner_id == scope.user_id, assigned),
+        )
+    return false()
 
 
-def can_erase(user: User, case: Case) -> bool:
-    return (
-        user is not None
-        and user.can(Permission.CASE_ERASE)
-        and user.role == Role.SUPERVISOR
-        and case.organisation_id == user.organisation_id
-    )
+def _scope_matches(scope: _Scope, case: Case) -> bool:
+    if scope.kind == ORGANISATION:
+        return case.organisation_id == scope.organisation_id
+    if scope.kind == OWN_OR_ASSIGNED:
+        if case.organisation_id != scope.organisation_id:
+            return False
+        if case.owner_id == scope.user_id:
+            return True
+        return any(a.user_id == scope.user_id for a in case.assignments)
+    return False
 
 
-def get_case_for(user: User, case_id: str | uuid.UUID) -> Case | None:
-    """The case if it exists and is in the user's scope, else None (the view answers 404)."""
+def visible_cases(user: User | None) -> Select:
+    """The starting point of every list, count and search of cases."""
+    return select(Case).where(_scope_clause(_scope(user)))
+
+
+def visible_clause(user: User | None):
+    """The same scope as a WHERE clause, for queries that start from a case's child table
+    (incidents, follow-ups) joined to `Case`."""
+    return _scope_clause(_scope(user))
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """What one user may do with one case. `visible` False means 404."""
+
+    visible: bool
+    readable: frozenset[str]
+    writable: frozenset[str]
+    reason: str
+    is_supervisor: bool = False
+
+    @property
+    def can_edit(self) -> bool:
+        return bool(self.writable)
+
+    @property
+    def can_assign(self) -> bool:
+        return self.is_supervisor and self.can_edit
+
+    @property
+    def can_approve_closure(self) -> bool:
+        return self.is_supervisor and self.reason != "erased"
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.is_supervisor and self.reason == "closed"
+
+    @property
+    def can_erase(self) -> bool:
+        return self.is_supervisor and self.reason != "erased"
+
+
+_NO_ACCESS = CaseAccess(False, frozenset(), frozenset(), "out_of_scope")
+
+
+def access_for(user: User | None, case: Case) -> CaseAccess:
+    scope = _scope(user)
+    if not _scope_matches(scope, case):
+        return _NO_ACCESS
+    supervisor = scope.kind == ORGANISATION and user.can(Permission.CASE_ERASE)
+    if case.is_erased:
+        return CaseAccess(True, frozenset(), frozenset(), "erased", supervisor)
+    writable = FIELD_UNITS if user.can(Permission.CASE_EDIT) else frozenset()
+    if case.status == CaseStatus.CLOSED:
+        return CaseAccess(True, FIELD_UNITS, frozenset(), "closed", supervisor)
+    reason = "organisation" if scope.kind == ORGANISATION else "own_or_assigned"
+    return CaseAccess(True, FIELD_UNITS, writable, reason, supervisor)
+
+
+def can_read(user: User | None, case: Case) -> bool:
+    return access_for(user, case).visible
+
+
+def can_erase(user: User | None, case: Case) -> bool:
+    return access_for(user, case).can_erase
+
+
+def parse_id(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
     try:
-        cid = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
+        return uuid.UUID(str(value))
     except ValueError:
+        return None
+
+
+def get_case_for(user: User | None, case_id: str | uuid.UUID) -> Case | None:
+    """The case if it exists and is in the user's scope, else None (the view answers 404)."""
+    cid = parse_id(case_id)
+    if cid is None:
         return None
     return db.session.execute(visible_cases(user).where(Case.id == cid)).scalar_one_or_none()
 
 
-def grant_for(user: User, case: Case, groups: frozenset[str] = FIELD_GROUPS) -> Grant:
-    """A decryption grant for the case's field groups, or GrantError when out of scope."""
-    if not can_read(user, case):
-        raise GrantError("no access to this case")
-    return grants.issue(user, case.id, groups)
+def grant_for(
+    user: User,
+    case: Case,
+    units: frozenset[str] | set[str] | None = None,
+    mode: str = READ,
+) -> Grant:
+    """A decryption grant for `units` of the case (all the access allows when None), to
+    read or to write. GrantError when the access decision does not allow it."""
+    access = access_for(user, case)
+    allowed = access.writable if mode == WRITE else access.readable
+    wanted = allowed if units is None else frozenset(units)
+    if not access.visible or not wanted or not wanted <= allowed:
+        raise GrantError("no access to these fields of this case")
+    return _ISSUER.issue(user, case.id, wanted, mode)
 
 
 def reindex_grant(case: Case) -> Grant:
     """For `flask keys rotate-index`: read the indexed fields (name, phone) to recompute
-    their blind indexes. Command line only (grants.issue_maintenance refuses requests)."""
-    return grants.issue_maintenance(case.id, "reindex", frozenset({IDENTITY, CONTACT}))
+    their blind indexes. Command line only (issue_maintenance refuses requests)."""
+    return _ISSUER.issue_maintenance(case.id, "reindex", frozenset({NAME, CONTACT}))

@@ -2,7 +2,7 @@
 
     class Case(EncryptedModel, UUIDPrimaryKey, db.Model):
         full_name_ct: Mapped[bytes | None] = mapped_column(Ciphertext())
-        full_name = encrypted("identity")
+        full_name = encrypted("name")
 
 `case.full_name` raises (there is no plaintext attribute to read or filter on by
 accident); `fields.read(case, "full_name", grant)` decrypts, `fields.write(...)` seals a
@@ -32,7 +32,7 @@ from referral.crypto.envelope import (
     FieldContext,
     KeyDestroyedError,
 )
-from referral.crypto.grants import FIELD_GROUPS, Grant, GrantError, is_genuine
+from referral.crypto.grants import FIELD_UNITS, Grant, GrantError, is_genuine
 from referral.crypto.keyring import KeyringError
 
 
@@ -61,26 +61,34 @@ class Ciphertext(TypeDecorator):
             raise EncryptedAttributeError("encrypted columns cannot be compared")
 
 
-KINDS = {"text": 1, "date": 2}
+KINDS = {"text": 1, "date": 2, "int": 3}
+# "bytes": a file's content, whose ciphertext lives in a file beside the database, not in
+# a column: `seal_bytes` returns the blob to store and `open_bytes` opens one.
+BYTES = "bytes"
 
 
 @dataclass(frozen=True)
 class EncryptedField:
     name: str
     column: str
-    group: str
+    unit: str
     kind: str
+
+    @property
+    def group(self) -> str:
+        return self.unit
 
 
 class encrypted:  # lower case: reads as a declaration, like mapped_column
-    """Declare an encrypted attribute stored in the `<name>_ct` column."""
+    """Declare an encrypted attribute stored in the `<name>_ct` column, in a field unit
+    (grants.FIELD_UNITS)."""
 
-    def __init__(self, group: str, kind: str = "text"):
-        if group not in FIELD_GROUPS:
-            raise ValueError(f"unknown field group {group!r}")
-        if kind not in KINDS:
+    def __init__(self, unit: str, kind: str = "text"):
+        if unit not in FIELD_UNITS:
+            raise ValueError(f"unknown field unit {unit!r}")
+        if kind not in KINDS and kind != BYTES:
             raise ValueError(f"unknown kind {kind!r}")
-        self.group = group
+        self.unit = unit
         self.kind = kind
         self.name = ""
 
@@ -89,7 +97,8 @@ class encrypted:  # lower case: reads as a declaration, like mapped_column
         if "__encrypted_fields__" not in owner.__dict__:
             inherited = getattr(owner, "__encrypted_fields__", {})
             owner.__encrypted_fields__ = dict(inherited)
-        owner.__encrypted_fields__[name] = EncryptedField(name, f"{name}_ct", self.group, self.kind)
+        column = f"{name}_file" if self.kind == BYTES else f"{name}_ct"
+        owner.__encrypted_fields__[name] = EncryptedField(name, column, self.unit, self.kind)
 
     def __get__(self, obj, owner=None):
         if obj is None:
@@ -113,7 +122,7 @@ class encrypted:  # lower case: reads as a declaration, like mapped_column
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        return f"<encrypted {self.name} ({self.group})>"
+        return f"<encrypted {self.name} ({self.unit})>"
 
 
 class EncryptedModel:
@@ -163,7 +172,7 @@ def _check_grant(obj: EncryptedModel, spec: EncryptedField, grant: Grant) -> uui
     if not is_genuine(grant):  # forged, or a copy re-targeted at another user, case or group
         raise GrantError("a grant is required")
     case_id = obj.encryption_case_id()
-    if not grant.covers(case_id, spec.group):
+    if not grant.covers(case_id, spec.unit):
         raise GrantError("the grant does not cover this field")
     if (
         has_request_context()
@@ -193,11 +202,15 @@ def _dek(obj: EncryptedModel, grant: Grant) -> tuple[bytes, int]:
     return dek, record.generation
 
 
-def _spec(obj, name: str) -> EncryptedField:
+def _spec(obj, name: str, *, file: bool = False) -> EncryptedField:
     try:
-        return type(obj).__encrypted_fields__[name]
+        spec = type(obj).__encrypted_fields__[name]
     except KeyError:
         raise EncryptedAttributeError(f"{name} is not an encrypted attribute") from None
+    if (spec.kind == BYTES) != file:
+        use = "seal_bytes/open_bytes" if spec.kind == BYTES else "read/write"
+        raise EncryptedAttributeError(f"{name} is read and written with fields.{use}")
+    return spec
 
 
 def _context(obj, spec: EncryptedField, case_id: uuid.UUID, generation: int) -> FieldContext:
@@ -211,6 +224,10 @@ def _encode(spec: EncryptedField, value: Any) -> bytes:
         if not isinstance(value, date):
             raise TypeError(f"{spec.name} takes a date")
         return bytes([KINDS["date"]]) + value.isoformat().encode()
+    if spec.kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{spec.name} takes a whole number")
+        return bytes([KINDS["int"]]) + str(value).encode()
     if not isinstance(value, str):
         raise TypeError(f"{spec.name} takes text")
     return bytes([KINDS["text"]]) + value.encode()
@@ -225,6 +242,8 @@ def _decode(spec: EncryptedField, raw: bytes, ctx: FieldContext) -> Any:
             return date.fromisoformat(body.decode())
         if tag == bytes([KINDS["text"]]) and spec.kind == "text":
             return body.decode()
+        if tag == bytes([KINDS["int"]]) and spec.kind == "int":
+            return int(body.decode())
     except ValueError:
         pass
     raise DecryptionError(
@@ -244,9 +263,35 @@ def read(obj: EncryptedModel, name: str, grant: Grant) -> Any:
 
 
 def write(obj: EncryptedModel, name: str, value: Any, grant: Grant) -> None:
-    """Seal a new value (None is sealed too, so a nulled column reads as tampering)."""
+    """Seal a new value (None is sealed too, so a nulled column reads as tampering).
+    Needs a write grant: a read grant never changes a value."""
     spec = _spec(obj, name)
     case_id = _check_grant(obj, spec, grant)
+    if not grant.can_write:
+        raise GrantError("a read grant cannot write")
     dek, generation = _dek(obj, grant)
     ctx = _context(obj, spec, case_id, generation)
     setattr(obj, spec.column, envelope.encrypt(dek, _encode(spec, value), ctx))
+
+
+def seal_bytes(obj: EncryptedModel, name: str, data: bytes, grant: Grant) -> bytes:
+    """Seal a file's content (an attribute of kind "bytes") for storage outside the
+    database; the associated data binds it to the row, the attribute, the case and the
+    key generation like any field. Needs a write grant."""
+    spec = _spec(obj, name, file=True)
+    case_id = _check_grant(obj, spec, grant)
+    if not grant.can_write:
+        raise GrantError("a read grant cannot write")
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError(f"{spec.name} takes bytes")
+    dek, generation = _dek(obj, grant)
+    return envelope.encrypt(dek, bytes(data), _context(obj, spec, case_id, generation))
+
+
+def open_bytes(obj: EncryptedModel, name: str, blob: bytes | None, grant: Grant) -> bytes:
+    """Open what `seal_bytes` sealed for this row; DecryptionError if the stored blob was
+    altered, truncated, missing (None) or belongs to another row or case."""
+    spec = _spec(obj, name, file=True)
+    case_id = _check_grant(obj, spec, grant)
+    dek, generation = _dek(obj, grant)
+    return envelope.decrypt(dek, blob, _context(obj, spec, case_id, generation))

@@ -1,12 +1,20 @@
 """Decryption grants: the only way into encrypted fields.
 
-A `Grant` says that one user may read (and write) some field groups of one case. Only
-the access policies listed in `ISSUERS` can mint one, and never for a role in
-`NO_CASE_ACCESS_ROLES`: an authorisation bug elsewhere then shows up as a refused
-decryption, not as a leak.
+A `Grant` says that one user may read (mode "read") or read and write (mode "write")
+some fields of one case. Fields are named by *unit*: the smallest piece of a case that
+can be shared on its own (PRODUCT.md §3: a police referral may receive the name and the
+address but not the age, a health referral the age but not the address). Each encrypted
+attribute declares its unit (`encrypted("name")`), and a grant covers an attribute only
+if it names that unit.
+
+Only a registered `Issuer` can mint a grant. The issuers are an explicit registry:
+`register_issuer(name)` hands out the one issuer of each name in `ISSUER_NAMES`, once;
+the policy module that registered it keeps it private. No role in
+`NO_CASE_ACCESS_ROLES` ever receives a grant, whatever the issuer: an authorisation bug
+elsewhere then shows up as a refused decryption, not as a leak.
 
 A grant cannot be forged or re-targeted: `Grant(...)` and `dataclasses.replace` raise,
-and each grant carries an HMAC of its user, case and field groups under a key that lives
+and each grant carries an HMAC of its user, case, units and mode under a key that lives
 only in this process, which `fields.read/write` check (`is_genuine`) before anything else.
 """
 
@@ -15,21 +23,68 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import sys
 import uuid
 from dataclasses import dataclass, field
 
 from referral.auth.permissions import NO_CASE_ACCESS_ROLES, Role
 from referral.crypto.envelope import CryptoError, count
 
-# Field groups (security.md §2.5). Later issues add psych notes, police-shareable, medical.
-IDENTITY = "identity"
-CONTACT = "contact"
-NARRATIVE = "narrative"
-FIELD_GROUPS = frozenset({IDENTITY, CONTACT, NARRATIVE})
+# Field units (security.md §2.5, PRODUCT.md §3). Every field a provider type may receive
+# is its own unit, so a referral can share exactly that field and nothing beside it.
+NAME = "name"  # full name
+AGE = "age"  # date of birth or estimated age
+CONTACT = "contact"  # safe phone, safe contact method and times
+ADDRESS = "address"
+CAREGIVER = "caregiver"  # a child's caregiver: name, relationship, phone
+CHILDREN = "children"  # accompanying children
+NOTES = "notes"  # the crisis centre's own notes: never shared with a provider
+NARRATIVE = "narrative"  # the incident narrative: never shared with a provider
+PERPETRATOR_NAME = "perpetrator_name"
+SAFETY_PLAN = "safety_plan"
+NEEDS_SAFETY = "needs_safety"
+NEEDS_HEALTH = "needs_health"
+NEEDS_PSYCHOSOCIAL = "needs_psychosocial"
+NEEDS_LEGAL = "needs_legal"
+NEEDS_MATERIAL = "needs_material"
+NEEDS_CHILD = "needs_child"
+PLAN = "plan"  # action-plan items and follow-up records
+PROTECTION_ORDER = "protection_order"  # conditions and violations of protection orders
+ATTACHMENT = "attachment"  # scanned documents and their file names
+REFERRAL_SUMMARY = "referral_summary"  # the summary written for one provider
 
-# Modules allowed to issue grants: the access policies, nothing else.
-ISSUERS = frozenset({"referral.cases.policy"})
+FIELD_UNITS = frozenset(
+    {
+        NAME,
+        AGE,
+        CONTACT,
+        ADDRESS,
+        CAREGIVER,
+        CHILDREN,
+        NOTES,
+        NARRATIVE,
+        PERPETRATOR_NAME,
+        SAFETY_PLAN,
+        NEEDS_SAFETY,
+        NEEDS_HEALTH,
+        NEEDS_PSYCHOSOCIAL,
+        NEEDS_LEGAL,
+        NEEDS_MATERIAL,
+        NEEDS_CHILD,
+        PLAN,
+        PROTECTION_ORDER,
+        ATTACHMENT,
+        REFERRAL_SUMMARY,
+    }
+)
+# Kept for callers that speak of groups: every unit is a group of one or more attributes.
+FIELD_GROUPS = FIELD_UNITS
+
+READ = "read"
+WRITE = "write"  # a write grant reads too: an edit form shows the value it replaces
+MODES = frozenset({READ, WRITE})
+
+# The policies that may register an issuer. The referral policy joins with its issue.
+ISSUER_NAMES = frozenset({"cases.policy", "referrals.policy"})
 
 # The user id of grants for operator jobs (index backfill), which no signed-in user has.
 SYSTEM_USER_ID = uuid.UUID(int=0)
@@ -37,89 +92,161 @@ MAINTENANCE_PURPOSES = frozenset({"reindex"})
 
 
 class GrantError(CryptoError):
-    """No valid grant for this decryption (wrong user, case, group, or issuer)."""
+    """No valid grant for this decryption (wrong user, case, unit, mode or issuer)."""
 
 
-# Seals grants minted in this process: HMAC-SHA-256 over the grant's user, case and field
-# groups. A copy altered in any way (dataclasses.replace, object.__setattr__) no longer
+# Seals grants minted in this process: HMAC-SHA-256 over the grant's user, case, units
+# and mode. A copy altered in any way (dataclasses.replace, object.__setattr__) no longer
 # matches its seal; a grant never leaves the process that minted it.
 _SEAL_KEY = os.urandom(32)
 
 
-def _seal_of(user_id: uuid.UUID, case_id: uuid.UUID, groups: frozenset[str]) -> bytes:
+def _seal_of(user_id: uuid.UUID, case_id: uuid.UUID, units: frozenset[str], mode: str) -> bytes:
     message = "|".join(
-        ("referral.grant.v1", str(user_id), str(case_id), ",".join(sorted(groups)))
+        ("referral.grant.v2", str(user_id), str(case_id), ",".join(sorted(units)), mode)
     ).encode()
     return hmac.new(_SEAL_KEY, message, hashlib.sha256).digest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Grant:
-    """Made by `issue` or `issue_maintenance` only. Calling `Grant(...)` or
-    `dataclasses.replace(grant, ...)` raises: both go through __init__, which mints
-    nothing. Check a grant with `is_genuine` before trusting it."""
+    """Made by an `Issuer` only. Calling `Grant(...)` or `dataclasses.replace(grant, ...)`
+    raises: both go through __init__, which mints nothing. Check a grant with
+    `is_genuine` before trusting it."""
 
     user_id: uuid.UUID
     case_id: uuid.UUID
-    groups: frozenset[str]
-    _seal: bytes = field(init=False, repr=False, compare=False)
+    units: frozenset[str]
+    mode: str
+    issuer: str
+    _seal: bytes = field(init=False, repr=False)
+    # The attribute objects the seal was last checked against: `is_genuine` compares
+    # identities (cheap) and recomputes the HMAC only when one of them was swapped.
+    _checked: tuple = field(init=False, repr=False)
 
     def __post_init__(self):
         raise GrantError("grants are issued by access policies only")
 
-    def covers(self, case_id: uuid.UUID, group: str) -> bool:
-        return self.case_id == case_id and group in self.groups
+    @property
+    def groups(self) -> frozenset[str]:
+        return self.units
+
+    def covers(self, case_id: uuid.UUID, unit: str) -> bool:
+        return self.case_id == case_id and unit in self.units
+
+    @property
+    def can_write(self) -> bool:
+        return self.mode == WRITE
 
 
-def _mint(user_id: uuid.UUID, case_id: uuid.UUID, groups: frozenset[str]) -> Grant:
+def _mint(
+    user_id: uuid.UUID, case_id: uuid.UUID, units: frozenset[str], mode: str, issuer: str
+) -> Grant:
     grant = object.__new__(Grant)
-    object.__setattr__(grant, "user_id", user_id)
-    object.__setattr__(grant, "case_id", case_id)
-    object.__setattr__(grant, "groups", groups)
-    object.__setattr__(grant, "_seal", _seal_of(user_id, case_id, groups))
+    set_ = object.__setattr__
+    set_(grant, "user_id", user_id)
+    set_(grant, "case_id", case_id)
+    set_(grant, "units", units)
+    set_(grant, "mode", mode)
+    set_(grant, "issuer", issuer)
+    set_(grant, "_seal", _seal_of(user_id, case_id, units, mode))
+    set_(grant, "_checked", (user_id, case_id, units, mode))
     count("grant_issued")
     return grant
 
 
 def is_genuine(grant: object) -> bool:
-    """True only for a grant minted here and unchanged since (same user, case, groups)."""
+    """True only for a grant minted here and unchanged since (same user, case, units,
+    mode)."""
     if type(grant) is not Grant:
         return False
     try:
-        user_id, case_id, groups = grant.user_id, grant.case_id, grant.groups
-        seal = grant._seal
+        user_id, case_id, units, mode = grant.user_id, grant.case_id, grant.units, grant.mode
+        seal, checked = grant._seal, grant._checked
     except AttributeError:
         return False
-    if not isinstance(groups, frozenset) or not isinstance(seal, bytes):
+    if (
+        type(checked) is tuple
+        and len(checked) == 4
+        and checked[0] is user_id
+        and checked[1] is case_id
+        and checked[2] is units
+        and checked[3] is mode
+    ):
+        return True
+    if not isinstance(units, frozenset) or not isinstance(seal, bytes) or mode not in MODES:
         return False
-    return hmac.compare_digest(seal, _seal_of(user_id, case_id, groups))
+    if not hmac.compare_digest(seal, _seal_of(user_id, case_id, units, mode)):
+        return False
+    object.__setattr__(grant, "_checked", (user_id, case_id, units, mode))
+    return True
 
 
-def issue(user, case_id: uuid.UUID, groups: frozenset[str] = FIELD_GROUPS) -> Grant:
-    """Mint a grant. Callable only from a module in ISSUERS (an access policy)."""
-    caller = sys._getframe(1).f_globals.get("__name__")
-    if caller not in ISSUERS:
-        raise GrantError("grants are issued by access policies only")
-    if user is None or Role(user.role) in NO_CASE_ACCESS_ROLES:
-        raise GrantError("this role never receives case grants")
-    unknown = set(groups) - FIELD_GROUPS
-    if unknown:
-        raise GrantError("unknown field group")
-    return _mint(user.id, case_id, frozenset(groups))
+class Issuer:
+    """The right to mint grants, held privately by one access policy. Made only by
+    `register_issuer`, once per name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str, _token: object = None):
+        if _token is not _REGISTRY_TOKEN:
+            raise GrantError("issuers are made by register_issuer only")
+        self.name = name
+
+    def issue(
+        self,
+        user,
+        case_id: uuid.UUID,
+        units: frozenset[str] | set[str],
+        mode: str = READ,
+    ) -> Grant:
+        """Mint a grant for `user` on `case_id`. The policy has decided; this refuses
+        only what no policy may ever decide (roles without case access, unknown units)."""
+        if _REGISTRY.get(self.name) is not self:
+            raise GrantError("this issuer is not registered")
+        if user is None or Role(user.role) in NO_CASE_ACCESS_ROLES:
+            raise GrantError("this role never receives case grants")
+        units = frozenset(units)
+        if units - FIELD_UNITS:
+            raise GrantError("unknown field unit")
+        if mode not in MODES:
+            raise GrantError("unknown grant mode")
+        return _mint(user.id, case_id, units, mode, self.name)
+
+    def issue_maintenance(self, case_id: uuid.UUID, purpose: str, units: frozenset[str]) -> Grant:
+        """A read grant for an operator job run from the command line, never from a
+        request."""
+        if _REGISTRY.get(self.name) is not self:
+            raise GrantError("this issuer is not registered")
+        if purpose not in MAINTENANCE_PURPOSES:
+            raise GrantError("unknown maintenance purpose")
+        if frozenset(units) - FIELD_UNITS:
+            raise GrantError("unknown field unit")
+        from flask import has_request_context
+
+        if has_request_context():
+            raise GrantError("maintenance grants are never issued inside a web request")
+        return _mint(SYSTEM_USER_ID, case_id, frozenset(units), READ, self.name)
+
+    def __repr__(self) -> str:
+        return f"<Issuer {self.name}>"
 
 
-def issue_maintenance(case_id: uuid.UUID, purpose: str, groups: frozenset[str]) -> Grant:
-    """A grant for an operator job run from the command line, never from a request.
-    Callable only from a module in ISSUERS."""
-    caller = sys._getframe(1).f_globals.get("__name__")
-    if caller not in ISSUERS:
-        raise GrantError("grants are issued by access policies only")
-    if purpose not in MAINTENANCE_PURPOSES:
-        raise GrantError("unknown maintenance purpose")
-    if set(groups) - FIELD_GROUPS:
-        raise GrantError("unknown field group")
-    from flask import has_request_context
+_REGISTRY_TOKEN = object()
+_REGISTRY: dict[str, Issuer] = {}
 
-    if has_request_context():
-        raise GrantError("maintenance grants are never issued inside a web request")
-    return _mint(SYSTEM_USER_ID, case_id, frozenset(groups))
+
+def register_issuer(name: str) -> Issuer:
+    """Hand out the issuer called `name` (one of ISSUER_NAMES), once per process: a
+    second call for the same name raises, so no other module can obtain it later."""
+    if name not in ISSUER_NAMES:
+        raise GrantError("not a registered grant issuer")
+    if name in _REGISTRY:
+        raise GrantError("this issuer was already handed out")
+    issuer = Issuer(name, _REGISTRY_TOKEN)
+    _REGISTRY[name] = issuer
+    return issuer
+
+
+def registered_issuers() -> frozenset[str]:
+    return frozenset(_REGISTRY)

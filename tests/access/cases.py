@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from referral.auth.permissions import Role
 from referral.cases import service
+from referral.cases.models import ErasureReason
 from tests import factories
 from tests.access.matrix import (
     FORBIDDEN,
@@ -41,6 +42,25 @@ def _colleague_case(world):
     return _open(colleague, "Jyldyz Asanova")
 
 
+@builder("assigned_case")
+def _assigned_case(world):
+    """A colleague's case to which the world's caseworker is assigned by the supervisor."""
+    colleague = factories.UserFactory(role=Role.CASEWORKER, organisation=world.orgs["crisis"])
+    case = _open(colleague, "Nurzada Bekova")
+    service.assign_case(
+        world.users["supervisor"], case, colleague.id, [world.users["caseworker"].id]
+    )
+    return case
+
+
+@builder("erased_case")
+def _erased_case(world):
+    """One of the world's caseworker's cases, erased by the supervisor."""
+    case = _open(world.users["caseworker"], "Gulnara Erased")
+    service.erase_case(world.users["supervisor"], case, ErasureReason.SURVIVOR_REQUEST)
+    return case
+
+
 @builder("other_org_case")
 def _other_org_case(world):
     return _open(world.users["other_caseworker"], "Cholpon Ibraimova")
@@ -57,10 +77,13 @@ def _case_url(scope: str, suffix: str = ""):
     return url
 
 
-def _reader(scope: str, *, caseworker=OK, supervisor=OK) -> dict:
-    """Status for caseworker and supervisor on a case of `scope`."""
+def _reader(scope: str, *, caseworker=OK, supervisor=OK, erased=410) -> dict:
+    """Status for caseworker and supervisor on a case of `scope` (`erased`: what both get
+    on an erased case of theirs; 410, the erased page, unless the endpoint says other)."""
     visible = {
         "own": (caseworker, supervisor),
+        "assigned": (caseworker, supervisor),
+        "erased": (erased, erased),
         "colleague": (NOT_FOUND, supervisor),
         "other_org": (NOT_FOUND, NOT_FOUND),
         "missing": (NOT_FOUND, NOT_FOUND),

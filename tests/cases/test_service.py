@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm.exc import StaleDataError
 
 from referral.audit.models import AuditEvent
 from referral.auth.permissions import Role
@@ -223,10 +222,18 @@ def test_update_reencrypts_with_fresh_nonces_and_reindexes(caseworker):
 
 def test_stale_lock_version_is_refused(caseworker):
     case = _open(caseworker)
-    with pytest.raises(StaleDataError):
+    original = {"full_name": "Aigul Toktogulova"}
+    db.session.flush()
+    loaded = case.lock_version  # the version the two forms were loaded with
+    service.update_case(caseworker, case, service.CaseInput(full_name="Saved First"), loaded)
+    db.session.flush()
+    with pytest.raises(service.StaleError) as stale:
         service.update_case(
-            caseworker, case, service.CaseInput(full_name="X Y"), case.lock_version - 1
+            caseworker, case, service.CaseInput(full_name="X Y"), loaded, original=original
         )
+    # The person sees what the other save changed, and nothing was overwritten.
+    assert "full_name" in stale.value.changed
+    assert stale.value.current["full_name"] == "Saved First"
 
 
 # --- erasure --------------------------------------------------------------------------
@@ -264,7 +271,7 @@ def test_erasure_shreds_one_case_and_leaves_the_others_readable(caseworker):
     )
     print(f"[security] shredding: erased case fields readable 0/4, other cases {readable}/5")
     assert readable == 5
-    assert event.target_id == str(target.id) and event.detail == {"reason": "survivor_request"}
+    assert event.target_id == str(target.id) and event.detail["reason"] == "survivor_request"
     assert service.search_cases(supervisor, "Aigul Toktogulova").cases == []
 
 
