@@ -24,7 +24,7 @@ from tests.access.matrix import (
 )
 
 MISSING = "00000000-0000-0000-0000-000000000000"
-SCOPES = ("own", "colleague", "other_org", "missing", "malformed")
+SCOPES = ("own", "assigned", "colleague", "other_org", "erased", "missing", "malformed")
 
 
 def _open(owner, name: str):
@@ -92,6 +92,20 @@ def _reader(scope: str, *, caseworker=OK, supervisor=OK, erased=410) -> dict:
     return {"caseworker": visible[0], "supervisor": visible[1]}
 
 
+def _edit_data(scope: str):
+    def data(world):
+        version = "1"
+        if scope not in ("missing", "malformed"):
+            version = str(world.get(scope + "_case").lock_version)
+        return {"full_name": "Changed Name", "lock_version": version}
+
+    return data
+
+
+def _assign_data(world):
+    return {"owner_id": str(world.users["caseworker"].id)}
+
+
 def _erase_data(world):
     return {"reason": "survivor_request", "understood": "y", "confirm_code": "WRONG"}
 
@@ -128,7 +142,7 @@ for _scope in SCOPES:
             only(_reader(_scope, caseworker=REDIRECT, supervisor=REDIRECT), method="POST"),
             method="POST",
             scope=f"{_scope}-submit",
-            data={"full_name": "Changed Name", "lock_version": "1"},
+            data=_edit_data(_scope),
         ),
         Entry(
             "cases.erase",
@@ -136,13 +150,35 @@ for _scope in SCOPES:
             only({"supervisor": _reader(_scope)["supervisor"]}),
             scope=_scope,
         ),
+        # Assigning is the supervisor's; an erased case has nobody left to assign.
+        Entry(
+            "cases.assign",
+            _case_url(_scope, "/assign"),
+            only({"supervisor": _reader(_scope, erased=NOT_FOUND)["supervisor"]}),
+            scope=_scope,
+        ),
+        Entry(
+            "cases.assign",
+            _case_url(_scope, "/assign"),
+            only(
+                {
+                    "supervisor": _reader(_scope, supervisor=REDIRECT, erased=NOT_FOUND)[
+                        "supervisor"
+                    ]
+                },
+                method="POST",
+            ),
+            method="POST",
+            scope=f"{_scope}-submit",
+            data=_assign_data,
+        ),
         Entry(
             "cases.erase",
             _case_url(_scope, "/erase"),
             # A wrong confirmation code re-renders the form (422): nothing is erased by
             # the matrix, but the request reached the view only where it should.
             only(
-                {"supervisor": 422 if _reader(_scope)["supervisor"] == OK else NOT_FOUND},
+                {"supervisor": {OK: 422, 410: 410}.get(_reader(_scope)["supervisor"], NOT_FOUND)},
                 method="POST",
             ),
             method="POST",
@@ -150,5 +186,11 @@ for _scope in SCOPES:
             data=_erase_data,
         ),
     ]
+
+# A malformed id matches no route (the <uuid:> converter): 404 for everyone, signed in
+# or not, before any permission is looked at, so nothing is learnt from it.
+for _entry in ENTRIES:
+    if _entry.scope.startswith("malformed"):
+        _entry.expect = {role: NOT_FOUND for role in _entry.expect}
 
 assert FORBIDDEN  # every role outside caseworker/supervisor gets it through `only`

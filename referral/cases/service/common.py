@@ -83,9 +83,11 @@ def record_event(
     target_type: str | None = None,
     target_id: uuid.UUID | None = None,
     detail: dict | None = None,
+    touch: bool = True,
 ) -> CaseEvent:
     """Add a line to the case timeline (codes and ids only) and touch the case, so lists
-    sorted by last change show it first."""
+    sorted by last change show it first (`touch=False` for a case created in this unit
+    of work: it was just stamped, and a second UPDATE would bump its version)."""
     from flask_login import current_user
 
     actor = getattr(current_user, "id", None) if current_user else None
@@ -102,7 +104,8 @@ def record_event(
         detail=detail or None,
     )
     db.session.add(event)
-    case.updated_at = utcnow()
+    if touch:
+        case.updated_at = utcnow()
     return event
 
 

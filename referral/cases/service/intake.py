@@ -317,7 +317,7 @@ def open_case(user: User, data: CaseInput, *, duplicates_checked: bool = True) -
     _apply(case, data, values, grant)
     db.session.add(case)
     db.session.flush()
-    record_event(case, "case_opened")
+    record_event(case, "case_opened", touch=False)
     audit_case("sensitive_create", case)
     return case
 
