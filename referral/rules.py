@@ -77,3 +77,19 @@ def refused(form, error: RuleError, template: str, **context):
     db.session.rollback()
     attach_errors(form, error)
     return render_template(template, form=form, **context), 422
+
+
+def rules_too(form, check) -> None:
+    """For a form that failed its shape checks: also run the service's rule check on what
+    could be read, so that one submission shows every error (not one batch per submit).
+    `check()` raises RuleError; messages already on a field are not repeated."""
+    try:
+        check()
+    except RuleError as error:
+        fresh = [
+            (name, message)
+            for name, message in error.errors
+            if not (name and getattr(form, name, None) is not None and getattr(form, name).errors)
+        ]
+        if fresh:
+            attach_errors(form, RuleError(errors=fresh))

@@ -35,6 +35,7 @@ from referral.crypto.grants import GrantError
 from referral.directory.models import Location
 from referral.errors import render_error
 from referral.extensions import db
+from referral.rules import rules_too
 
 
 def _residence_choices() -> list[tuple[str, str]]:
@@ -126,6 +127,8 @@ def new():
         db.session.commit()
         flash(_("Case %(code)s opened.", code=case.case_code), "success")
         return redirect(url_for("cases.detail", case_id=case.id))
+    if form.is_submitted():
+        rules_too(form, lambda: intake.clean_intake(_input(form)))
     return render_template("cases/form.html", form=form, case=None, duplicates=[]), status()
 
 
@@ -180,6 +183,8 @@ def edit(case_id: uuid.UUID):
             return response
         flash(_("Saved."), "success")
         return redirect(url_for("cases.detail", case_id=case.id))
+    else:
+        rules_too(form, lambda: intake.clean_intake(_input(form)))
     return render_template("cases/form.html", form=form, case=case, duplicates=[]), status()
 
 
