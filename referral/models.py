@@ -2,7 +2,8 @@
 
 from referral.audit.models import AuditEvent, AuditHead
 from referral.auth.models import User, UserSession
-from referral.cases.models import Case, CaseKey, CaseSearchIndex
+# The package imports every step's models (consent, assessment, plan, closure, ...).
+from referral.cases.models import Case, CaseAssignment, CaseEvent, CaseKey, CaseSearchIndex
 from referral.committees.models import (
     Committee,
     CommitteeActivity,
@@ -30,6 +31,8 @@ __all__ = [
     "AuditHead",
     "BlindIndexVersion",
     "Case",
+    "CaseAssignment",
+    "CaseEvent",
     "CaseKey",
     "CaseSearchIndex",
     "Committee",
