@@ -40,3 +40,11 @@ from referral.cases.models.case import (  # noqa: F401
     Sex,
     case_child_models,
 )
+from referral.cases.models.consent import (  # noqa: F401
+    ChildAssent,
+    Consent,
+    ConsentDecision,
+    ConsentGiver,
+    ConsentKind,
+    ConsentMethod,
+)
