@@ -140,9 +140,10 @@ def bulk_insert(org_id: uuid.UUID, owner_id: uuid.UUID, start: int, stop: int, c
                 "created_at": now,
                 "updated_at": now,
             }
-            for attr, spec in specs.items():
+            for attr, spec in specs.items():  # fields without a value are sealed as None
                 ctx = envelope.FieldContext("cases", spec.column, case_id, case_id, 1)
-                row[spec.column] = envelope.encrypt(dek, fields._encode(spec, values[attr]), ctx)
+                raw = fields._encode(spec, values.get(attr))
+                row[spec.column] = envelope.encrypt(dek, raw, ctx)
             cases.append(row)
             keys.append(
                 {
