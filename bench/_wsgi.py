@@ -1,0 +1,34 @@
+"""The app as `bench.case_pages` serves it under gunicorn (`gunicorn bench._wsgi:app`):
+the same `create_app` as `wsgi.py`, on the benchmark database and keys, with one extra
+route, `/bench-bare`, the bare Flask endpoint the case pages are compared with.
+
+The extra route exists only here, never in the product. BENCH_DATABASE_URL and
+BENCH_KEYS_DIR say where (the defaults of `bench._cases`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from referral import create_app
+from referral.auth.access import public
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/referral_bench"
+
+
+def build():
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    keys = os.environ.get("BENCH_KEYS_DIR", str(ROOT / "instance" / "bench-keys"))
+    app = create_app({"REFERRAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": keys})
+
+    @app.get("/bench-bare")
+    @public
+    def bench_bare():
+        return "ok"
+
+    return app
+
+
+app = build()
