@@ -92,6 +92,19 @@ def test_a_refused_form_shows_every_error_and_keeps_the_input(worker):
     assert db.session.execute(select(Consent)).first() is None
 
 
+def test_a_malformed_field_and_broken_rules_come_back_in_one_response(worker):
+    case = _open(worker.user)
+    response = worker.post(
+        f"/cases/{case.id}/consent/new",
+        _form(given_on="31.02.2026", given_by="", service_types=["not-a-service"]),
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Not a valid date value" in html
+    assert "Choose who decided" in html
+    assert "Choose one of the options" in html
+
+
 def test_a_stale_form_is_refused_and_keeps_the_input(worker):
     case = _open(worker.user)
     assert worker.post(f"/cases/{case.id}/consent/new", _form()).status_code == 302

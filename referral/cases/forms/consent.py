@@ -8,17 +8,10 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    SelectChoice,
-    SelectMultipleField,
-    TextAreaField,
-    widgets,
-)
+from wtforms import BooleanField, DateField, TextAreaField, widgets
 from wtforms.validators import Length, Optional
 
-from referral.cases.forms.common import EnumSelectField, LockVersionField
+from referral.cases.forms.common import EnumSelectField, LockVersionField, MultiSelectField
 from referral.cases.models import (
     ChildAssent,
     ConsentDecision,
@@ -32,23 +25,20 @@ from referral.directory.models import ServiceType
 REMARK = {"rows": 3, "autocomplete": "off"}
 
 
-def _value(choice):
-    """WTForms keeps choices as given or as SelectChoice objects, depending on how they
-    were set."""
-    return choice.value if isinstance(choice, SelectChoice) else choice[0]
+def _parsed(kind, values):
+    """The values that parse; the others already carry a form error."""
+    for value in values or []:
+        try:
+            yield kind(str(value))
+        except ValueError:
+            continue
 
 
-class CheckboxesField(SelectMultipleField):
-    """A list of checkboxes; a value not offered gets one translated message. Choices
-    are set by the view."""
+class CheckboxesField(MultiSelectField):
+    """A list of checkboxes (easier than a multiple select on a phone)."""
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
-
-    def pre_validate(self, form):
-        allowed = {str(_value(choice)) for choice in self.choices}
-        if any(str(v) not in allowed for v in self.data or []):
-            raise ValueError(_l("Choose from the list."))
 
 
 class ConsentForm(FlaskForm):
@@ -69,13 +59,15 @@ class ConsentForm(FlaskForm):
     def __init__(self, *args, providers=(), **kwargs):
         super().__init__(*args, **kwargs)
         # Withdrawal has its own confirmed action; this form gives or refuses.
-        self.decision.choices = [c for c in self.decision.choices if _value(c) != "withdrawn"]
+        self.decision.choices = [c for c in self.decision.choices if c.value != "withdrawn"]
         self.service_types.choices = [
             (t.value, t.label) for t in ServiceType if t.is_referral_destination
         ]
         self.organisation_ids.choices = [(str(oid), name) for oid, name in providers]
 
     def to_input(self) -> ConsentInput:
+        """What could be read, also from a form that failed its shape checks (the rule
+        check then reports the rest in the same response)."""
         return ConsentInput(
             kind=self.kind.data,
             decision=self.decision.data,
@@ -84,8 +76,8 @@ class ConsentForm(FlaskForm):
             method=self.method.data,
             mandatory_reporting_explained=bool(self.mandatory_reporting_explained.data),
             given_on=self.given_on.data,
-            service_types=tuple(ServiceType(v) for v in self.service_types.data or []),
-            organisation_ids=tuple(uuid.UUID(v) for v in self.organisation_ids.data or []),
+            service_types=tuple(_parsed(ServiceType, self.service_types.data)),
+            organisation_ids=tuple(_parsed(uuid.UUID, self.organisation_ids.data)),
             remark=self.remark.data,
         )
 

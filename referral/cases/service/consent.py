@@ -302,7 +302,8 @@ def _check_scope(data: ConsentInput, problems: Problems) -> tuple[list[str], lis
     return [t.value for t in types], [str(oid) for oid in org_ids]
 
 
-def _check(case: Case, data: ConsentInput) -> tuple[list[str], list[str], str | None]:
+def check_consent(case: Case, data: ConsentInput) -> tuple[list[str], list[str], str | None]:
+    """Every rule of a consent decision at once (CaseError); the cleaned scope and remark."""
     problems = Problems()
     if data.kind is None:
         problems.add("kind", _l("Choose which consent this is."))
@@ -370,7 +371,7 @@ def record_consent(user: User, case: Case, data: ConsentInput, lock_version: int
     was loaded with (StaleError if someone recorded a consent since); CaseError lists
     every broken rule; CaseClosedError/CaseErasedError/GrantError as write_grant."""
     grant = write_grant(user, case, {U.NOTES})
-    types, org_ids, remark = _check(case, data)
+    types, org_ids, remark = check_consent(case, data)
     current = history_version(case)
     if lock_version is None or int(lock_version) != current:
         raise StaleError([], {})

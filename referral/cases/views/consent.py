@@ -26,6 +26,7 @@ from referral.cases.views.common import (
     status,
 )
 from referral.extensions import db
+from referral.rules import rules_too
 
 KINDS = "any(services, release, reporting)"
 
@@ -80,6 +81,7 @@ def consent_new(case_id: uuid.UUID):
         db.session.commit()
         flash(_("Consent recorded."), "success")
         return redirect(url_for("cases.detail", case_id=case.id, _anchor="consent"))
+    rules_too(form, lambda: service.check_consent(case, form.to_input()))
     return render_template("cases/consent/form.html", form=form, **context), status()
 
 
