@@ -55,3 +55,12 @@ RATELIMIT_HEADERS_ENABLED = False
 
 # Trusted reverse proxies in front of the app (for client IP in logs and limits).
 PROXY_FIX_X_FOR = 0
+
+# --- Protection orders (plan step of the case file) -------------------------------------
+# Durations under law No. 63 "On safeguarding and protection from family violence", used
+# as the default "valid until" of a new order (domain.md §3.1). [verify] every value
+# against the current consolidated text: the 2020, 2024 and 2025 amendments may have
+# changed them. Days are calendar days counted from the day of issue.
+PROTECTION_ORDER_TEMPORARY_DAYS = 3  # [verify] police temporary order: "at least 3 days"
+PROTECTION_ORDER_EXTENDED_DAYS = 30  # [verify] extended at her request: "up to 30 days"
+PROTECTION_ORDER_COURT_DAYS = 90  # [verify] 2025 court restrictions: "up to 3 months"

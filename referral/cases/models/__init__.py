@@ -48,3 +48,10 @@ from referral.cases.models.consent import (  # noqa: F401
     ConsentKind,
     ConsentMethod,
 )
+from referral.cases.models.plan import (  # noqa: F401
+    ActionPlanItem,
+    CaseNote,
+    FollowUp,
+    ProtectionOrder,
+    ProtectionOrderViolation,
+)
