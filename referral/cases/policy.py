@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, exists, false, or_, select
 
@@ -36,24 +37,27 @@ _ISSUER = grants.register_issuer("cases.policy")
 NONE, ORGANISATION, OWN_OR_ASSIGNED = "none", "organisation", "own_or_assigned"
 
 
-@dataclass(frozen=True)
-class _Scope:
+class _Scope(NamedTuple):  # immutable, and cheap to make once per decided case
     kind: str
     user_id: uuid.UUID | None = None
     organisation_id: uuid.UUID | None = None
 
 
+_NO_SCOPE = _Scope(NONE)
+
+
 def _scope(user: User | None) -> _Scope:
     """The rule: which cases the user's role reaches, as data both uses read."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return _Scope(NONE)
-    if not user.can(Permission.CASE_READ) or user.role in NO_CASE_ACCESS_ROLES:
-        return _Scope(NONE)
-    if user.role == Role.SUPERVISOR:
+        return _NO_SCOPE
+    role = user.role
+    if not user.can(Permission.CASE_READ) or role in NO_CASE_ACCESS_ROLES:
+        return _NO_SCOPE
+    if role == Role.SUPERVISOR:
         return _Scope(ORGANISATION, user.id, user.organisation_id)
-    if user.role == Role.CASEWORKER:
+    if role == Role.CASEWORKER:
         return _Scope(OWN_OR_ASSIGNED, user.id, user.organisation_id)
-    return _Scope(NONE)
+    return _NO_SCOPE
 
 
 def _scope_clause(scope: _Scope):
@@ -125,6 +129,17 @@ class CaseAccess:
 
 
 _NO_ACCESS = CaseAccess(False, frozenset(), frozenset(), "out_of_scope")
+# Every decision is one of a handful of immutable values: made once each, then reused
+# (a list decides 50 cases per page).
+_DECISIONS: dict[tuple, CaseAccess] = {}
+
+
+def _decision(readable: frozenset, writable: frozenset, reason: str, supervisor: bool):
+    key = (readable, writable, reason, supervisor)
+    access = _DECISIONS.get(key)
+    if access is None:
+        access = _DECISIONS[key] = CaseAccess(True, readable, writable, reason, supervisor)
+    return access
 
 
 def access_for(user: User | None, case: Case) -> CaseAccess:
@@ -133,12 +148,12 @@ def access_for(user: User | None, case: Case) -> CaseAccess:
         return _NO_ACCESS
     supervisor = scope.kind == ORGANISATION and user.can(Permission.CASE_ERASE)
     if case.is_erased:
-        return CaseAccess(True, frozenset(), frozenset(), "erased", supervisor)
+        return _decision(frozenset(), frozenset(), "erased", supervisor)
     writable = FIELD_UNITS if user.can(Permission.CASE_EDIT) else frozenset()
     if case.status == CaseStatus.CLOSED:
-        return CaseAccess(True, FIELD_UNITS, frozenset(), "closed", supervisor)
+        return _decision(FIELD_UNITS, frozenset(), "closed", supervisor)
     reason = "organisation" if scope.kind == ORGANISATION else "own_or_assigned"
-    return CaseAccess(True, FIELD_UNITS, writable, reason, supervisor)
+    return _decision(FIELD_UNITS, writable, reason, supervisor)
 
 
 def can_read(user: User | None, case: Case) -> bool:

@@ -103,18 +103,42 @@ def _lp(part: bytes) -> bytes:
     return struct.pack(">I", len(part)) + part
 
 
+_AAD_PARTS = 7
+_ID_PREFIX = _lp(b"\x00" * 16)[:4]  # row and case ids are always 16 bytes
+_GENERATION_PREFIX = _lp(b"\x00\x00")[:4]
+_aad_prefixes: dict[tuple[str, str, int, int], bytes] = {}
+
+
+def _aad_prefix(table: str, column: str, version: int, algorithm: int) -> bytes:
+    """The part of the associated data fixed by where a column lives, built once."""
+    key = (table, column, version, algorithm)
+    prefix = _aad_prefixes.get(key)
+    if prefix is None:
+        prefix = struct.pack(">I", _AAD_PARTS) + b"".join(
+            _lp(p) for p in (APP_ID, bytes([version, algorithm]), table.encode(), column.encode())
+        )
+        if len(_aad_prefixes) < 10_000:  # a fixed set of columns; never grows without bound
+            _aad_prefixes[key] = prefix
+    return prefix
+
+
 def associated_data(ctx: FieldContext, version: int, algorithm: int) -> bytes:
-    """Canonical, length-prefixed encoding: no two contexts give the same bytes."""
-    parts = [
-        APP_ID,
-        bytes([version, algorithm]),
-        ctx.table.encode(),
-        ctx.column.encode(),
-        ctx.row_id.bytes,
-        ctx.case_id.bytes,
-        struct.pack(">H", ctx.generation),
-    ]
-    return struct.pack(">I", len(parts)) + b"".join(_lp(p) for p in parts)
+    """Canonical, length-prefixed encoding: no two contexts give the same bytes.
+
+    Seven parts, each a 4-byte big-endian length and the bytes: the application, the
+    format version and algorithm, the table, the column, the row id, the case id and the
+    DEK generation (2 bytes)."""
+    return b"".join(
+        (
+            _aad_prefix(ctx.table, ctx.column, version, algorithm),
+            _ID_PREFIX,
+            ctx.row_id.bytes,
+            _ID_PREFIX,
+            ctx.case_id.bytes,
+            _GENERATION_PREFIX,
+            struct.pack(">H", ctx.generation),
+        )
+    )
 
 
 def encrypt(dek: bytes, plaintext: bytes, ctx: FieldContext) -> bytes:
@@ -127,8 +151,17 @@ def encrypt(dek: bytes, plaintext: bytes, ctx: FieldContext) -> bytes:
     return header + nonce + sealed
 
 
-def decrypt(dek: bytes, blob: bytes, ctx: FieldContext) -> bytes:
-    """Open a value or raise DecryptionError. Never returns partial or default data."""
+def aead(dek: bytes) -> AESGCM:
+    """The AES-GCM object of a data key, for callers that open many values with one key
+    (`decrypt(..., aead=...)`); it holds the key, so keep it no longer than the key."""
+    if len(dek) != DEK_BYTES:
+        raise ValueError("a data key is 32 bytes")
+    return AESGCM(dek)
+
+
+def decrypt(dek: bytes, blob: bytes, ctx: FieldContext, *, aead: AESGCM | None = None) -> bytes:
+    """Open a value or raise DecryptionError. Never returns partial or default data.
+    `aead`, when given, is `aead(dek)` made earlier for the same key."""
 
     def fail(reason: str) -> DecryptionError:
         return DecryptionError(
@@ -137,7 +170,8 @@ def decrypt(dek: bytes, blob: bytes, ctx: FieldContext) -> bytes:
 
     if blob is None:
         raise fail("missing")
-    blob = bytes(blob)
+    if type(blob) is not bytes:
+        blob = bytes(blob)
     if len(blob) < MIN_BLOB:
         raise fail("header")
     version, algorithm, generation = HEADER.unpack_from(blob)
@@ -147,7 +181,7 @@ def decrypt(dek: bytes, blob: bytes, ctx: FieldContext) -> bytes:
         raise fail("generation")
     nonce = blob[HEADER.size : HEADER.size + NONCE_BYTES]
     try:
-        plaintext = AESGCM(dek).decrypt(
+        plaintext = (aead or AESGCM(dek)).decrypt(
             nonce, blob[HEADER.size + NONCE_BYTES :], associated_data(ctx, version, algorithm)
         )
     except InvalidTag:

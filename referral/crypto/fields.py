@@ -166,6 +166,21 @@ def remember_dek(grant: Grant, dek: bytes, generation: int) -> None:
 def forget_deks() -> None:
     if has_app_context():
         g.pop("_referral_deks", None)
+        g.pop("_referral_aeads", None)
+
+
+def _aead(dek: bytes):
+    """The AES-GCM object of a data key, made once per request (app context) like the
+    data-key cache it sits beside: never kept beyond it."""
+    if not has_app_context():
+        return envelope.aead(dek)
+    aeads = g.get("_referral_aeads")
+    if aeads is None:
+        aeads = g._referral_aeads = {}
+    aead = aeads.get(dek)
+    if aead is None:
+        aead = aeads[dek] = envelope.aead(dek)
+    return aead
 
 
 def _check_grant(obj: EncryptedModel, spec: EncryptedField, grant: Grant) -> uuid.UUID:
@@ -174,14 +189,22 @@ def _check_grant(obj: EncryptedModel, spec: EncryptedField, grant: Grant) -> uui
     case_id = obj.encryption_case_id()
     if not grant.covers(case_id, spec.unit):
         raise GrantError("the grant does not cover this field")
-    if (
-        has_request_context()
-        and current_user
-        and current_user.is_authenticated
-        and current_user.id != grant.user_id
-    ):
+    user = _signed_in()
+    if user and user.is_authenticated and user.id != grant.user_id:
         raise GrantError("the grant belongs to another user")
     return case_id
+
+
+def _signed_in():
+    """The request's signed-in user, exactly as `flask_login.current_user` gives it (the
+    user flask_login loaded into `g._login_user`), without going through its proxy for
+    every field of a list; None outside a request."""
+    if not has_request_context():
+        return None
+    user = g.get("_login_user")
+    if user is None:
+        user = current_user._get_current_object()  # loads the user, as current_user does
+    return user
 
 
 def _dek(obj: EncryptedModel, grant: Grant) -> tuple[bytes, int]:
@@ -259,7 +282,7 @@ def read(obj: EncryptedModel, name: str, grant: Grant) -> Any:
     dek, generation = _dek(obj, grant)
     ctx = _context(obj, spec, case_id, generation)
     blob = getattr(obj, spec.column)
-    return _decode(spec, envelope.decrypt(dek, blob, ctx), ctx)
+    return _decode(spec, envelope.decrypt(dek, blob, ctx, aead=_aead(dek)), ctx)
 
 
 def write(obj: EncryptedModel, name: str, value: Any, grant: Grant) -> None:

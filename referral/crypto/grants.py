@@ -102,10 +102,20 @@ _SEAL_KEY = os.urandom(32)
 
 
 def _seal_of(user_id: uuid.UUID, case_id: uuid.UUID, units: frozenset[str], mode: str) -> bytes:
-    message = "|".join(
-        ("referral.grant.v2", str(user_id), str(case_id), ",".join(sorted(units)), mode)
-    ).encode()
-    return hmac.new(_SEAL_KEY, message, hashlib.sha256).digest()
+    """The ids as their 16 bytes (fixed length), then the sorted units and the mode,
+    which contain no separator: one message per grant, never two grants per message."""
+    message = b"".join(
+        (
+            b"referral.grant.v3|",
+            user_id.bytes,
+            case_id.bytes,
+            b"|",
+            ",".join(sorted(units)).encode(),
+            b"|",
+            mode.encode(),
+        )
+    )
+    return hmac.digest(_SEAL_KEY, message, hashlib.sha256)
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,14 +153,15 @@ def _mint(
     user_id: uuid.UUID, case_id: uuid.UUID, units: frozenset[str], mode: str, issuer: str
 ) -> Grant:
     grant = object.__new__(Grant)
-    set_ = object.__setattr__
-    set_(grant, "user_id", user_id)
-    set_(grant, "case_id", case_id)
-    set_(grant, "units", units)
-    set_(grant, "mode", mode)
-    set_(grant, "issuer", issuer)
-    set_(grant, "_seal", _seal_of(user_id, case_id, units, mode))
-    set_(grant, "_checked", (user_id, case_id, units, mode))
+    vars(grant).update(  # the fields of a frozen dataclass, set once, here only
+        user_id=user_id,
+        case_id=case_id,
+        units=units,
+        mode=mode,
+        issuer=issuer,
+        _seal=_seal_of(user_id, case_id, units, mode),
+        _checked=(user_id, case_id, units, mode),
+    )
     count("grant_issued")
     return grant
 
@@ -175,6 +186,10 @@ def is_genuine(grant: object) -> bool:
     ):
         return True
     if not isinstance(units, frozenset) or not isinstance(seal, bytes) or mode not in MODES:
+        return False
+    if type(user_id) is not uuid.UUID or type(case_id) is not uuid.UUID:
+        return False
+    if not all(type(unit) is str for unit in units):
         return False
     if not hmac.compare_digest(seal, _seal_of(user_id, case_id, units, mode)):
         return False
