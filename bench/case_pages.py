@@ -412,10 +412,12 @@ def encryption_ratio(app, rounds: int = 5, per_round: int = 40) -> tuple[float, 
     return statistics.median(times["real"]) * 1000, statistics.median(times["twin"]) * 1000
 
 
-def field_cost(app, supervisor_id, repeats: int = 200) -> tuple[float, float, float]:
+def field_cost(app, supervisor_id, batches: int = 300) -> tuple[float, float, float]:
     """µs per field on a list (grant + read, key cached, signed-in request), per raw
     AES-GCM decryption with a ready AESGCM object and associated data, and per raw
-    decryption that also builds the AESGCM object."""
+    decryption that also builds the AESGCM object. Batches of one page (50 fields) of
+    each, interleaved; the best batch of each counts (as `timeit` does), since the
+    machine is shared."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     with app.test_request_context("/cases/"):
@@ -431,32 +433,36 @@ def field_cost(app, supervisor_id, repeats: int = 200) -> tuple[float, float, fl
             .unique()
             .scalars()
         )
+        raw = []
         for case in cases:  # the data keys are cached, as from the second field on
             fields.read(case, "full_name", policy.grant_for(user, case, {U.NAME}))
-        start = time.perf_counter()
-        for _ in range(repeats):
-            for case in cases:
-                fields.read(case, "full_name", policy.grant_for(user, case, {U.NAME}))
-        app_us = (time.perf_counter() - start) / (repeats * len(cases)) * 1e6
-        raw = []
-        for case in cases:
             dek, generation = fields._dek(case, policy.grant_for(user, case, {U.NAME}))
             ctx = envelope.FieldContext("cases", "full_name_ct", case.id, case.id, generation)
             blob = bytes(case.full_name_ct)
             aad = envelope.associated_data(ctx, envelope.FORMAT_V1, envelope.ALG_AES_256_GCM)
             head = envelope.HEADER.size + envelope.NONCE_BYTES
             raw.append((dek, AESGCM(dek), blob[envelope.HEADER.size : head], blob[head:], aad))
-        start = time.perf_counter()
-        for _ in range(repeats):
+
+        def app_batch():
+            for case in cases:
+                fields.read(case, "full_name", policy.grant_for(user, case, {U.NAME}))
+
+        def raw_batch():
             for _dek, aead, nonce, sealed, aad in raw:
                 aead.decrypt(nonce, sealed, aad)
-        raw_us = (time.perf_counter() - start) / (repeats * len(raw)) * 1e6
-        start = time.perf_counter()
-        for _ in range(repeats):
+
+        def raw_new_batch():
             for dek, _aead, nonce, sealed, aad in raw:
                 AESGCM(dek).decrypt(nonce, sealed, aad)
-        raw_new_us = (time.perf_counter() - start) / (repeats * len(raw)) * 1e6
+
+        best = {app_batch: float("inf"), raw_batch: float("inf"), raw_new_batch: float("inf")}
+        for _ in range(batches):
+            for batch in best:
+                start = time.perf_counter()
+                batch()
+                best[batch] = min(best[batch], time.perf_counter() - start)
         db.session.rollback()
+    app_us, raw_us, raw_new_us = (t / len(cases) * 1e6 for t in best.values())
     return app_us, raw_us, raw_new_us
 
 
