@@ -64,3 +64,16 @@ PROXY_FIX_X_FOR = 0
 PROTECTION_ORDER_TEMPORARY_DAYS = 3  # [verify] police temporary order: "at least 3 days"
 PROTECTION_ORDER_EXTENDED_DAYS = 30  # [verify] extended at her request: "up to 30 days"
 PROTECTION_ORDER_COURT_DAYS = 90  # [verify] 2025 court restrictions: "up to 3 months"
+
+# --- Case file: attachments, closure, retention -------------------------------------
+# Encrypted attachment files: relative to instance/ unless absolute, and never under
+# static/ (the app refuses such a setting: static files are served without a check).
+ATTACHMENTS_DIR = "attachments"
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # a scanned certificate or order, several pages
+# Uploads are held in memory (referral.web.InMemoryUploadRequest), so every request is
+# bounded; well above any form or directory import. An attachment between the two
+# limits gets the form's own message, and so does one above (cases.views.attachments).
+MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+# Closed cases are shredded by `flask cases retention --shred` once this many years
+# have passed since closure [verify the period with the crisis centres and the law].
+CASE_RETENTION_YEARS = 5

@@ -1,5 +1,8 @@
 """The test suite: cheap password hashing, in-memory rate limits."""
 
+import tempfile
+from pathlib import Path
+
 ENV_NAME = "testing"
 TESTING = True
 SECRET_KEY = "testing-only-secret-key"  # noqa: S105
@@ -11,3 +14,8 @@ ARGON2_PARALLELISM = 1
 # On, so that the limiter is exercised; the limit is out of reach except where a test lowers it.
 LOGIN_RATE_LIMIT = "100000 per minute"
 LOG_TRACEBACKS = True  # tests only: real deployments log the type, never the message
+
+# --- Case file: attachments ---------------------------------------------------------
+# Outside the repository's instance/ folder; tests that look at the files set their own
+# directory per test.
+ATTACHMENTS_DIR = str(Path(tempfile.gettempdir()) / "referral-test-attachments")

@@ -1,6 +1,8 @@
 """Per-request plumbing: request ids, language choice and security headers."""
 
-from flask import Flask, abort, current_app, g, has_request_context, request, session
+import io
+
+from flask import Flask, Request, abort, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from referral.errors import new_request_id
@@ -60,8 +62,21 @@ def security_headers(response):
     return response
 
 
+class InMemoryUploadRequest(Request):
+    """Uploaded files stay in memory (bounded by MAX_CONTENT_LENGTH): werkzeug would spool
+    a file over 500 KB to a temporary file, and a survivor's scanned document may reach
+    the disk only encrypted (cases.service.attachments)."""
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        return io.BytesIO()
+
+
 def register_request_hooks(app: Flask) -> None:
     from referral.auth.access import enforce_declared_access
+
+    app.request_class = InMemoryUploadRequest
 
     app.before_request(assign_request_id)
     app.before_request(refuse_nul_characters)

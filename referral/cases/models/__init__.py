@@ -40,6 +40,19 @@ from referral.cases.models.case import (  # noqa: F401
     Sex,
     case_child_models,
 )
+from referral.cases.models.closure import (  # noqa: F401
+    FEEDBACK_QUESTIONS,
+    Attachment,
+    AttachmentKind,
+    ClientFeedback,
+    ClosureCheck,
+    ClosureReason,
+    FeedbackAnswer,
+    MediaType,
+    ReopenReason,
+    ReturnReason,
+    Satisfaction,
+)
 from referral.cases.models.consent import (  # noqa: F401
     ChildAssent,
     Consent,
