@@ -188,9 +188,12 @@ def add_incident(
 ) -> Incident:
     grant = write_grant(user, case, INCIDENT_UNITS)
     values, narrative = clean_incident(data, now or utcnow())
-    incident = Incident(case=case, case_id=case.id, created_by_id=user.id, **values)
-    db.session.add(incident)
-    fields.write(incident, "narrative", narrative, grant)
+    # Loading the case key must not autoflush a half-written row (two versions, or a
+    # row without its ciphertext).
+    with db.session.no_autoflush:
+        incident = Incident(case=case, case_id=case.id, created_by_id=user.id, **values)
+        db.session.add(incident)
+        fields.write(incident, "narrative", narrative, grant)
     db.session.flush()
     record_event(case, "incident_recorded", target=incident, detail=_event_detail(incident))
     audit_case("sensitive_create", case, INCIDENT_UNITS, incident=incident.id)
@@ -219,11 +222,10 @@ def update_incident(
         raise StaleError(changed, shown)
     count = len(incident.perpetrators)
     values, narrative = clean_incident(data, now or utcnow(), recorded_perpetrators=count)
-    # The encrypted write first: it may load the case key, and with it autoflush, which
-    # would then save the record twice (and count two versions).
-    fields.write(incident, "narrative", narrative, grant)
-    for name, value in values.items():
-        setattr(incident, name, value)
+    with db.session.no_autoflush:
+        for name, value in values.items():
+            setattr(incident, name, value)
+        fields.write(incident, "narrative", narrative, grant)
     db.session.flush()
     record_event(case, "incident_updated", target=incident, detail=_event_detail(incident))
     audit_case("sensitive_update", case, INCIDENT_UNITS, incident=incident.id)

@@ -108,13 +108,14 @@ def clean_perpetrator(
 
 
 def _save_perpetrator(incident, perpetrator, values, name, grant) -> None:
-    # The encrypted write first: it may load the case key, and with it autoflush.
-    fields.write(perpetrator, "name", clean_text(name), grant)
-    if values["is_primary"]:
-        for other in _others(incident, perpetrator):
-            other.is_primary = False
-    for key, value in values.items():
-        setattr(perpetrator, key, value)
+    # Loading the case key must not autoflush a half-written row (see incidents).
+    with db.session.no_autoflush:
+        if values["is_primary"]:
+            for other in _others(incident, perpetrator):
+                other.is_primary = False
+        for key, value in values.items():
+            setattr(perpetrator, key, value)
+        fields.write(perpetrator, "name", clean_text(name), grant)
 
 
 def add_perpetrator(

@@ -188,9 +188,10 @@ def assess_risk(
         assessed_by_id=user.id,
         has_safety_plan=any(plan.values()),
     )
-    db.session.add(record)
-    for name, value in plan.items():
-        fields.write(record, name, value, grant)
+    with db.session.no_autoflush:  # loading the case key must not save half a plan
+        db.session.add(record)
+        for name, value in plan.items():
+            fields.write(record, name, value, grant)
     case.risk_level = record.level
     case.immediate_danger = record.immediate_danger
     db.session.flush()
@@ -310,10 +311,11 @@ def assess_needs(
     record = NeedsAssessment(
         case=case, case_id=case.id, assessed_at=now or utcnow(), assessed_by_id=user.id
     )
-    db.session.add(record)
-    for area in AREAS:
-        setattr(record, f"{area}_priority", data.priority(area))
-        fields.write(record, f"{area}_text", data.text(area), grant)
+    with db.session.no_autoflush:  # loading the case key must not save half the needs
+        db.session.add(record)
+        for area in AREAS:
+            setattr(record, f"{area}_priority", data.priority(area))
+            fields.write(record, f"{area}_text", data.text(area), grant)
     db.session.flush()
     high = [a for a in AREAS if data.priority(a) is NeedPriority.HIGH]
     record_event(case, "needs_assessed", target=record, detail={"high": high})
