@@ -203,6 +203,11 @@ def upgrade():
         sa.Column("incident_id", sa.Uuid(), nullable=True),
         sa.Column("created_by_id", sa.Uuid(), nullable=False),
         sa.Column("conditions_text_ct", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_protection_orders_incident_id_incidents"),
+        ),
         _user_fk("protection_orders", "created_by_id"),
         *_child_columns("protection_orders"),
     )

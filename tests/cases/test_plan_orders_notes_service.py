@@ -9,15 +9,17 @@ from sqlalchemy import select
 
 from referral.auth.permissions import Role
 from referral.cases import service
-from referral.cases.models import CaseEvent, CaseStatus
+from referral.cases.models import CaseEvent, CaseStatus, ErasureReason
 from referral.cases.models.plan import (
+    CaseNote,
     IssuingBody,
     OrderCondition,
     OrderKind,
     OrderStatus,
     ProtectionOrder,
+    ProtectionOrderViolation,
 )
-from referral.cases.service import notes, orders
+from referral.cases.service import incidents, notes, orders
 from referral.cases.service.common import CaseClosedError, StaleError, today
 from referral.crypto.grants import GrantError
 from referral.extensions import db
@@ -130,6 +132,39 @@ def test_expired_is_computed_from_the_dates(worker):
     assert order.status_on(date(2026, 3, 5)) == OrderStatus.REVOKED
     [view] = orders.orders(worker, case, day=date(2026, 4, 1))
     assert view.status == OrderStatus.REVOKED and view.recorded_status == OrderStatus.REVOKED
+
+
+def test_an_order_links_an_incident_of_its_own_case_only(worker):
+    case, other = _open(worker), _open(worker)
+    recorded = incidents.IncidentInput(
+        incident_date=today(), report_date=today(), q_penetration=False,
+        q_sexual_contact=False, q_physical_assault=True,
+    )  # fmt: skip
+    incident = incidents.add_incident(worker, case, recorded)
+    elsewhere = incidents.add_incident(worker, other, recorded)
+    assert [i.id for i in orders.incident_choices(case)] == [incident.id]
+    assert _order(worker, case, incident_id=incident.id).incident_id == incident.id
+    with pytest.raises(service.CaseError) as caught:
+        _order(worker, case, incident_id=elsewhere.id)
+    assert caught.value.field == "incident_id"
+
+
+def test_erasure_removes_orders_their_violations_and_linked_incidents(worker):
+    supervisor = factories.UserFactory(role=Role.SUPERVISOR, organisation=worker.organisation)
+    case = _open(worker)
+    recorded = incidents.IncidentInput(
+        incident_date=today(), report_date=today(), q_penetration=False,
+        q_sexual_contact=False, q_physical_assault=True,
+    )  # fmt: skip
+    incident = incidents.add_incident(worker, case, recorded)
+    order = _order(worker, case, incident_id=incident.id)
+    orders.record_violation(worker, case, order, orders.ViolationInput(today(), "He came"))
+    notes.add_note(worker, case, "A note")
+    db.session.flush()
+    service.erase_case(supervisor, case, ErasureReason.SURVIVOR_REQUEST)
+    db.session.flush()
+    for model in (ProtectionOrder, ProtectionOrderViolation, CaseNote):
+        assert db.session.execute(select(model)).first() is None
 
 
 def test_expired_cannot_be_chosen_by_hand(worker):

@@ -17,7 +17,7 @@ from referral.cases.models.plan import (
     PlanArea,
     ProtectionOrder,
 )
-from referral.cases.service import notes, plan
+from referral.cases.service import incidents, notes, plan
 from referral.cases.service.common import today
 from referral.extensions import db
 from tests import factories
@@ -175,6 +175,17 @@ def test_record_an_order_with_the_default_duration_and_a_violation(worker, case)
     assert worker.post(url, {"occurred_on": _day(), "description": "He came"}).status_code == 302
     page = worker.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "In force, violated" in page and "He came" in page and "Weapons ban" in page
+
+
+def test_the_order_form_offers_the_incidents_of_the_case(worker, case):
+    recorded = incidents.IncidentInput(
+        incident_date=today(), report_date=today(), q_penetration=False,
+        q_sexual_contact=False, q_physical_assault=True,
+    )  # fmt: skip
+    incident = incidents.add_incident(worker.user, case, recorded)
+    db.session.flush()
+    page = worker.get(f"/cases/{case.id}/orders/new").get_data(as_text=True)
+    assert f'value="{incident.id}"' in page and "Physical assault" in page
 
 
 def test_a_refused_order_shows_every_date_error(worker, case):

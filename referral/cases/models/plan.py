@@ -210,7 +210,7 @@ class ProtectionOrder(CaseChild, TimestampMixin, db.Model):
         str_enum(OrderStatus, 10), default=OrderStatus.ACTIVE
     )
     # The incident of this case the order answers (assessment step).
-    incident_id: Mapped[uuid.UUID | None]
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"))
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
 
     conditions_text_ct: Mapped[bytes | None] = mapped_column(Ciphertext())
