@@ -84,7 +84,9 @@ def _timeline_case(supervisor: User) -> tuple[Case, list[str]]:
     worker = db.session.execute(
         select(User).where(User.username == "bench-caseworker")
     ).scalar_one()
-    found = db.session.execute(
+    incident_step = _incident_adder()
+    followup_step = _followup_adder()
+    query = (
         select(Case)
         .join(CaseEvent, CaseEvent.case_id == Case.id)
         .where(Case.organisation_id == supervisor.organisation_id)
@@ -93,11 +95,13 @@ def _timeline_case(supervisor: User) -> tuple[Case, list[str]]:
         .having(func.count() >= 20)
         .order_by(func.count().desc())
         .limit(1)
-    ).scalar_one_or_none()
-    incident_step = _incident_adder()
-    followup_step = _followup_adder()
+    )
+    for kind, step in (("incident_recorded", incident_step), ("follow_up_added", followup_step)):
+        if step is not None:  # a case made before the step existed does not count
+            query = query.having(func.count().filter(CaseEvent.kind == kind) > 0)
+    found = db.session.execute(query).scalar_one_or_none()
     if incident_step is None:
-        notes.append("no incidents: the incidents step has no add-incident service yet")
+        notes.append("no incidents: the incidents step does not exist yet")
     if followup_step is None:
         notes.append("no follow-ups: the follow-up step does not exist yet")
     if found is not None:
@@ -132,16 +136,25 @@ def _timeline_case(supervisor: User) -> tuple[Case, list[str]]:
 
 def _incident_adder():
     try:
-        from referral.cases.service import assessment
+        from referral.cases.service import incidents
+        from referral.cases.service.common import today as local_today
     except ImportError:
         return None
-    if not hasattr(assessment, "add_incident"):
-        return None
 
-    def add(user, case, i):  # pragma: no cover - shaped by the incidents step when it lands
-        assessment.add_incident(user, case, assessment.bench_incident(i))
+    def add(user, case, i):
+        incidents.add_incident(
+            user,
+            case,
+            incidents.IncidentInput(
+                incident_date=local_today(),
+                q_penetration=i % 2 == 0,
+                q_sexual_contact=True,
+                q_physical_assault=True,
+                narrative=f"Incident narrative {i}",
+            ),
+        )
 
-    return add if hasattr(assessment, "bench_incident") else None
+    return add
 
 
 def _followup_adder():
