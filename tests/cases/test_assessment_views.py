@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from referral.audit.models import AuditEvent
 from referral.cases import service
 from referral.cases.models import (
     Case,
@@ -140,6 +141,11 @@ def test_editing_an_incident_with_an_old_form_is_stale_and_keeps_the_input(worke
     page = late.get_data(as_text=True)
     assert "Someone saved this record" in page
     assert "my own words" in page and "second words" in page  # mine kept, theirs shown
+    # The saved narrative it showed was read, and that read is in the audit trail.
+    reads = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "sensitive_read")
+    ).scalars()
+    assert sum(1 for e in reads if (e.detail or {}).get("incident") == str(incident.id)) == 2
     saved = db.session.execute(select(Incident.lock_version)).scalar_one()
     assert saved == version + 1 and f'name="lock_version" type="hidden" value="{saved}"' in page
 

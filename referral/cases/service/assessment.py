@@ -28,6 +28,7 @@ from sqlalchemy import or_, select
 from referral.auth.models import User
 from referral.cases import policy
 from referral.cases.models import Case, CaseStatus, GBVType, Incident, ReportingDelay, TimeOfDay
+from referral.cases.service.common import audit_case
 from referral.cases.timeutil import hours_between
 from referral.db import utcnow
 from referral.extensions import db
@@ -51,6 +52,12 @@ ANSWERS = tuple(name for name, _type in QUESTIONS)
 def clean_text(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
+
+
+def audit_stale_read(case: Case, units, **ids) -> None:
+    """A stale save showed the saved values (decrypted); the rollback that keeps nothing
+    of the refused save dropped the audit of that read too, so it is recorded again."""
+    audit_case("sensitive_read", case, units, **ids)
 
 
 def display_values(values: dict) -> dict:

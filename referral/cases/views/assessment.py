@@ -24,7 +24,7 @@ from referral.cases.forms.assessment import (
 )
 from referral.cases.models import Incident, Perpetrator
 from referral.cases.sections import case_section
-from referral.cases.service import CaseError, StaleError, incidents, perpetrators, risk
+from referral.cases.service import CaseError, StaleError, assessment, incidents, perpetrators, risk
 from referral.cases.service.common import today
 from referral.cases.service.intake import RESIDENCE_LEVELS
 from referral.cases.service.timeline import event_label
@@ -158,7 +158,10 @@ def incident_edit(case_id: uuid.UUID, incident_id: uuid.UUID):
         except CaseError as exc:
             return refused(form, exc, INCIDENT_FORM, **context)
         except StaleError as exc:
-            return stale(form, exc, INCIDENT_FORM, **context)
+            response = stale(form, exc, INCIDENT_FORM, **context)
+            assessment.audit_stale_read(case, incidents.INCIDENT_UNITS, incident=incident_id)
+            db.session.commit()
+            return response
         db.session.commit()
         flash(_("Saved."), "success")
         return _back(case, "incidents")
@@ -210,7 +213,11 @@ def perpetrator_edit(case_id: uuid.UUID, perpetrator_id: uuid.UUID):
         except CaseError as exc:
             return refused(form, exc, PERPETRATOR_FORM, **context)
         except StaleError as exc:
-            return stale(form, exc, PERPETRATOR_FORM, **context)
+            response = stale(form, exc, PERPETRATOR_FORM, **context)
+            units = perpetrators.PERPETRATOR_UNITS
+            assessment.audit_stale_read(case, units, perpetrator=perpetrator_id)
+            db.session.commit()
+            return response
         db.session.commit()
         flash(_("Saved."), "success")
         return _back(case, f"incident-{perpetrator.incident_id}")
@@ -241,7 +248,10 @@ def risk_new(case_id: uuid.UUID):
         except CaseError as exc:
             return refused(form, exc, RISK_FORM, case=case)
         except StaleError as exc:
-            return stale(form, exc, RISK_FORM, case=case)
+            response = stale(form, exc, RISK_FORM, case=case)
+            assessment.audit_stale_read(case, risk.RISK_UNITS, risk=exc.current["based_on"])
+            db.session.commit()
+            return response
         db.session.commit()
         flash(_("Risk assessment recorded."), "success")
         return _back(case, "risk")
@@ -267,7 +277,10 @@ def needs_new(case_id: uuid.UUID):
         except CaseError as exc:
             return refused(form, exc, NEEDS_FORM, case=case)
         except StaleError as exc:
-            return stale(form, exc, NEEDS_FORM, case=case)
+            response = stale(form, exc, NEEDS_FORM, case=case)
+            assessment.audit_stale_read(case, risk.NEEDS_UNITS, needs=exc.current["based_on"])
+            db.session.commit()
+            return response
         db.session.commit()
         flash(_("Needs assessment recorded."), "success")
         return _back(case, "needs")
