@@ -3,6 +3,8 @@ reopens; the anonymous feedback form; the print view."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -79,9 +81,14 @@ def test_an_incomplete_request_keeps_what_was_ticked(worker, case):
     assert '<input id="checklist-0"' in body
 
 
-def test_a_stale_request_is_refused_with_409(worker, case):
+def test_a_stale_request_is_refused_then_saved_on_purpose(worker, case):
     response = _ask(worker, case, lock_version=0)
+    body = response.get_data(as_text=True)
     assert response.status_code == 409 and _case(case).status == CaseStatus.OPEN
+    assert "Someone saved this record" in body
+    saved = re.search(r'name="lock_version" type="hidden" value="(\d+)"', body).group(1)
+    assert int(saved) == _case(case).lock_version  # the second save is deliberate
+    assert _ask(worker, case, lock_version=saved).status_code == 302
 
 
 def test_send_back_shows_the_reason_to_the_caseworker(worker, boss, case):

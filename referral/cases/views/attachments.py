@@ -131,7 +131,8 @@ def attachment_delete(case_id: uuid.UUID, attachment_id: uuid.UUID):
         try:
             service.delete_attachment(current_user, case, attachment, form.lock_version.data)
         except StaleError as exc:
-            return stale(form, exc, DELETE, case=case, attachment=attachment)
+            version = attachment.lock_version
+            return stale(form, exc, DELETE, case=case, attachment=attachment, new_version=version)
         db.session.commit()
         flash(_("The document was removed."), "success")
         return _back(case)

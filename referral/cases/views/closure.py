@@ -81,7 +81,7 @@ def closure_request(case_id: uuid.UUID):
         except CaseError as exc:
             return refused(form, exc, REQUEST, case=case)
         except StaleError as exc:
-            return stale(form, exc, REQUEST, case=case)
+            return stale(form, exc, REQUEST, case=case, new_version=case.lock_version)
         db.session.commit()
         flash(_("Closure requested. A supervisor will review it."), "success")
         return _detail(case)
@@ -116,7 +116,7 @@ def closure_review(case_id: uuid.UUID):
         except CaseError as exc:
             return refused(form, exc, REVIEW, case=case, state=state)
         except StaleError as exc:
-            return stale(form, exc, REVIEW, case=case, state=state)
+            return stale(form, exc, REVIEW, case=case, state=state, new_version=case.lock_version)
         db.session.commit()
         flash(message, "success")
         return _detail(case)
@@ -143,7 +143,7 @@ def reopen(case_id: uuid.UUID):
         except CaseError as exc:
             return refused(form, exc, REOPEN, case=case)
         except StaleError as exc:
-            return stale(form, exc, REOPEN, case=case)
+            return stale(form, exc, REOPEN, case=case, new_version=case.lock_version)
         db.session.commit()
         flash(_("Case %(code)s is open again.", code=case.case_code), "success")
         return _detail(case)
