@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from referral.auth.models import User
 from referral.cases.models import Case
@@ -325,8 +327,13 @@ def read_order(user: User, case: Case, order: ProtectionOrder) -> OrderView:
 def orders(user: User, case: Case, day: date | None = None) -> list[OrderView]:
     """The case's orders, newest issue first, with their violations and their status on
     `day` (today in Bishkek); audited only when something was decrypted."""
-    records = children(
-        ProtectionOrder, case, ProtectionOrder.issued_on.desc(), ProtectionOrder.created_at.desc()
+    records = list(
+        db.session.execute(
+            select(ProtectionOrder)
+            .where(ProtectionOrder.case_id == case.id)
+            .options(selectinload(ProtectionOrder.violations))
+            .order_by(ProtectionOrder.issued_on.desc(), ProtectionOrder.created_at.desc())
+        ).scalars()
     )
     if not records:
         return []

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -107,6 +108,8 @@ def display(value) -> object:
         return _l("Yes") if value else _l("No")
     if isinstance(value, list | tuple):
         return ", ".join(str(getattr(v, "label", v)) for v in value) or None
+    if isinstance(value, date):
+        return format_date(value, "medium")
     return value
 
 
