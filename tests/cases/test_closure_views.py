@@ -55,6 +55,8 @@ def test_caseworker_asks_supervisor_approves(worker, boss, case):
     assert worker.get(f"/cases/{case.id}/closure/request").status_code == 200
     assert _ask(worker, case).status_code == 302
     assert _case(case).status == CaseStatus.CLOSURE_REQUESTED
+    waiting = boss.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Review the closure request" in waiting and "Awaiting closure approval" in waiting
     review = boss.get(f"/cases/{case.id}/closure/review")
     assert review.status_code == 200 and "Every referral is closed" in review.get_data(as_text=True)
     assert _decide(boss, case, "approve").status_code == 302
