@@ -6,13 +6,18 @@ import uuid
 
 from tests.conftest import Browser
 
-PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+PARAM = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+
+
+def _value(match) -> str:
+    converter, arguments = match.group(1), match.group(2)
+    if converter == "any":  # <any(a, b):kind>: the first of its values
+        return arguments.split(",")[0].strip().strip("'\"")
+    return str(uuid.uuid4()) if converter in (None, "string", "uuid") else "1"
 
 
 def _url(rule) -> str:
-    return PARAM.sub(
-        lambda m: str(uuid.uuid4()) if m.group(1) in (None, "string", "uuid") else "1", rule.rule
-    )
+    return PARAM.sub(_value, rule.rule)
 
 
 # Read-only public searches that must work without a cookie (so without a token).

@@ -142,7 +142,15 @@ def _decision(readable: frozenset, writable: frozenset, reason: str, supervisor:
     return access
 
 
+def _real(user):
+    """The user object behind flask_login's `current_user` proxy: every attribute read
+    through the proxy costs a context lookup, and a list decides 50 cases."""
+    unwrap = getattr(user, "_get_current_object", None)
+    return unwrap() if unwrap is not None else user
+
+
 def access_for(user: User | None, case: Case) -> CaseAccess:
+    user = _real(user)
     scope = _scope(user)
     if not _scope_matches(scope, case):
         return _NO_ACCESS
@@ -189,6 +197,7 @@ def grant_for(
 ) -> Grant:
     """A decryption grant for `units` of the case (all the access allows when None), to
     read or to write. GrantError when the access decision does not allow it."""
+    user = _real(user)
     access = access_for(user, case)
     allowed = access.writable if mode == WRITE else access.readable
     wanted = allowed if units is None else frozenset(units)
