@@ -6,6 +6,7 @@ import uuid
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from referral.extensions import db
@@ -70,6 +71,10 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         if code >= 500:
             db.session.rollback()
+        if code == 413:
+            # The body was refused unread; anything on the error page that looks at the
+            # form (the CSRF check, a language switch) must see it empty, not re-raise.
+            request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
         if code == 429:
             from referral.audit import service as audit
 
