@@ -1,54 +1,238 @@
-"""Demo cases: a few fictional survivors so the caseworker's screens have something
-to show. Names and numbers are made up; the numbers sit in one block (+996 700 000 1xx)
-so a demo that leaks into a real phone book is easy to spot."""
+"""Demo cases: fictional survivors whose case files show every step, so that each
+screen has something to show. Names and numbers are made up; the numbers sit in one
+block (+996 700 000 1xx) so a demo that leaks into a real phone book is easy to spot.
+
+Aigul's case is far along (consent, an incident with its perpetrator, high risk with a
+safety plan, needs, a plan, a follow-up, a note); Bermet's incident was yesterday, so
+the PEP window shows on the caseworker's home page; Nazgul's closure waits for the
+supervisor; Jyldyz is a child whose caregiver is recorded.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from referral.auth.models import User
-from referral.cases import service
-from referral.cases.models import Case
+from referral.auth.permissions import Role
+from referral.cases import service, timeutil
+from referral.cases.models.assessment import NeedPriority, PerpetratorRelationship, RiskFactor
+from referral.cases.models.case import Case, ContactMethod, ReferralSource, RiskLevel, Sex
+from referral.cases.models.closure import ClosureCheck, ClosureReason
+from referral.cases.models.consent import (
+    ChildAssent,
+    ConsentDecision,
+    ConsentGiver,
+    ConsentKind,
+    ConsentMethod,
+)
+from referral.cases.models.plan import FollowUpType, PlanArea, ServicesReceived
+from referral.cases.service import (
+    closure,
+    consent,
+    followup,
+    incidents,
+    notes,
+    perpetrators,
+    plan,
+    risk,
+)
+from referral.directory.models import ServiceType
 from referral.extensions import db
 
 DEMO_CASES = [
-    (
-        "Айгүл Токтогулова",
-        date(1994, 3, 8),
-        "+996 700 000 101",
-        "Came with her two children; safe contact by phone after 18:00.",
+    service.CaseInput(
+        full_name="Айгүл Токтогулова",
+        birth_date=date(1994, 3, 8),
+        sex=Sex.FEMALE,
+        phone="+996 700 000 101",
+        safe_contact_method=ContactMethod.SMS,
+        safe_times="after 18:00",
+        referral_source=ReferralSource.HEALTH,
+        accompanying_children="Two children, 4 and 7",
+        note="Came with her two children; safe contact by phone after 18:00.",
     ),
-    (
-        "Бермет Асанова",
-        date(2001, 11, 2),
-        "+996 700 000 102",
-        "Referred by the family medicine centre.",
+    service.CaseInput(
+        full_name="Бермет Асанова",
+        birth_date=date(2001, 11, 2),
+        sex=Sex.FEMALE,
+        phone="+996 700 000 102",
+        referral_source=ReferralSource.HOTLINE,
+        note="Called the hotline; came the same day.",
     ),
-    ("Nazgul Osmonova", date(1987, 6, 15), "+996 700 000 103", None),
-    (
-        "Жылдыз Мамытова",
-        date(2008, 1, 20),
-        None,
-        "A child: caregiver consent to be recorded with the case file.",
+    service.CaseInput(
+        full_name="Nazgul Osmonova",
+        birth_date=date(1987, 6, 15),
+        sex=Sex.FEMALE,
+        phone="+996 700 000 103",
+        referral_source=ReferralSource.SELF,
+    ),
+    service.CaseInput(
+        full_name="Жылдыз Мамытова",
+        birth_date=date(2008, 1, 20),
+        sex=Sex.FEMALE,
+        caregiver_name="Гүлнара Мамытова",
+        caregiver_relationship="aunt",
+        caregiver_phone="+996 700 000 104",
+        referral_source=ReferralSource.COMMITTEE,
+        note="A child: caregiver consent to be recorded with the case file.",
     ),
 ]
 
 
+def _consents(user: User, case, child: bool = False) -> None:
+    giver = ConsentGiver.CAREGIVER if child else ConsentGiver.SURVIVOR
+    common = {"given_by": giver, "method": ConsentMethod.VERBAL}
+    if child:
+        common["child_assent"] = ChildAssent.GIVEN
+    for kind, extra in (
+        (ConsentKind.SERVICES, {}),
+        (
+            ConsentKind.RELEASE,
+            {
+                "service_types": (
+                    ServiceType.POLICE_INTERNAL_AFFAIRS,
+                    ServiceType.PSYCHOLOGIST_COUNSELLING,
+                    ServiceType.HEALTH_SEXUAL_REPRODUCTIVE,
+                )
+            },
+        ),
+        (ConsentKind.REPORTING, {}),
+    ):
+        data = consent.ConsentInput(
+            kind=kind,
+            decision=ConsentDecision.GIVEN,
+            mandatory_reporting_explained=True,
+            **common,
+            **extra,
+        )
+        consent.record_consent(user, case, data, consent.history_version(case))
+
+
+def _far_along(user: User, case) -> None:
+    # Opened three weeks ago, so that its follow-up can be overdue today.
+    case.created_at = case.created_at - timedelta(days=21)
+    _consents(user, case)
+    day = timeutil.local_now().date() - timedelta(days=12)
+    incident = incidents.add_incident(
+        user,
+        case,
+        incidents.IncidentInput(
+            incident_date=day,
+            report_date=day + timedelta(days=1),
+            q_penetration=False,
+            q_sexual_contact=False,
+            q_physical_assault=True,
+            reported_to_police=False,
+            narrative="Her husband beat her at home in front of the children.",
+        ),
+    )
+    perpetrators.add_perpetrator(
+        user,
+        case,
+        incident,
+        perpetrators.PerpetratorInput(
+            relationship_to_survivor=PerpetratorRelationship.INTIMATE_PARTNER,
+            is_primary=True,
+            sex=Sex.MALE,
+            lives_with_survivor=True,
+            previous_gbv=True,
+            name="Demo Husband",
+        ),
+    )
+    risk.assess_risk(
+        user,
+        case,
+        risk.RiskInput(
+            level=RiskLevel.HIGH,
+            immediate_danger=True,
+            factors=(RiskFactor.THREATS_TO_KILL, RiskFactor.WEAPON),
+            safety_concern="He threatened to kill her if she leaves.",
+            safety_where_to_go="Her sister's house; the shelter if he follows.",
+            safety_who_to_call="102, the crisis centre hotline.",
+        ),
+        None,
+    )
+    risk.assess_needs(
+        user,
+        case,
+        risk.NeedsInput(
+            safety_priority=NeedPriority.HIGH,
+            safety_text="A safe place for her and the children tonight.",
+            legal_priority=NeedPriority.MEDIUM,
+            legal_text="Protection order; advice on divorce and alimony.",
+            psychosocial_priority=NeedPriority.MEDIUM,
+        ),
+        None,
+    )
+    plan.add_action_item(
+        user,
+        case,
+        plan.ActionItemInput(
+            area=PlanArea.LEGAL,
+            goal="Ask the police for a temporary protection order.",
+            owner_id=user.id,
+            due_date=timeutil.local_now().date() + timedelta(days=3),
+            service_type=ServiceType.POLICE_INTERNAL_AFFAIRS,
+        ),
+    )
+    followup.add_follow_up(
+        user,
+        case,
+        followup.FollowUpInput(
+            held_on=timeutil.local_now().date() - timedelta(days=5),
+            kind=FollowUpType.PHONE,
+            services_received=ServicesReceived.PARTLY,
+            notes="She is staying with her sister.",
+            next_date=timeutil.local_now().date() - timedelta(days=1),
+        ),
+    )
+    notes.add_note(user, case, "She asked us not to call while he is at home.")
+
+
+def _pep_window(user: User, case) -> None:
+    _consents(user, case)
+    yesterday = timeutil.local_now() - timedelta(hours=20)
+    incidents.add_incident(
+        user,
+        case,
+        incidents.IncidentInput(
+            incident_date=yesterday.date(),
+            incident_time=yesterday.time().replace(second=0, microsecond=0),
+            q_penetration=True,
+            narrative="Raped by an acquaintance after a party.",
+        ),
+    )
+
+
+def _closure_requested(user: User, case) -> None:
+    _consents(user, case)
+    db.session.flush()
+    closure.request_closure(
+        user,
+        case,
+        closure.ClosureRequestInput(reason=ClosureReason.NEEDS_MET, checklist=tuple(ClosureCheck)),
+        case.lock_version,
+    )
+
+
 def seed(username: str = "caseworker") -> int:
-    """Open the demo cases once for the demo caseworker. Returns how many were opened."""
+    """Open the demo cases once for the demo caseworker (with their steps). Returns how
+    many were opened."""
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None:
+    if user is None or user.role != Role.CASEWORKER:
         return 0
     owned = db.session.execute(
         select(func.count()).select_from(Case).where(Case.owner_id == user.id)
     ).scalar_one()
     if owned:
         return 0
-    for full_name, birth_date, phone, note in DEMO_CASES:
-        service.open_case(
-            user,
-            service.CaseInput(full_name=full_name, birth_date=birth_date, phone=phone, note=note),
-        )
-    return len(DEMO_CASES)
+    cases = [service.open_case(user, data) for data in DEMO_CASES]
+    db.session.flush()
+    _far_along(user, cases[0])
+    _pep_window(user, cases[1])
+    _closure_requested(user, cases[2])
+    _consents(user, cases[3], child=True)
+    db.session.flush()
+    return len(cases)
