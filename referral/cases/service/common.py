@@ -4,8 +4,10 @@ checks, the timeline writer and typed loaders of a case's child records."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import date
 
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -110,10 +112,41 @@ def record_event(
 
 
 def audit_case(action: str, case: Case, units=None, **detail) -> None:
-    """An audit event for a case: ids and field units, never values."""
+    """An audit event for a case: ids and field units, never values. Inside
+    `one_read_event(case)`, reads of that case are gathered into one event."""
+    collector = _read_collector(case) if action == "sensitive_read" else None
+    if collector is not None:
+        collector.update(units or ())
+        return
     if units:
         detail["units"] = sorted(units)
     audit.record(action, target_type="case", target_id=case.id, detail=detail or None)
+
+
+def _read_collector(case: Case) -> set | None:
+    if not has_app_context():
+        return None
+    current = g.get("_case_reads")
+    return current[1] if current is not None and current[0] == case.id else None
+
+
+@contextmanager
+def one_read_event(case: Case):
+    """A page that reads many parts of one case (the case page, its print) records one
+    `sensitive_read` event naming every field unit it decrypted, written when the page
+    has been built: the audit chain's head is locked from the first append to the
+    commit, so one late append keeps concurrent pages from queueing behind each other."""
+    units: set[str] = set()
+    outer = g.get("_case_reads")
+    g._case_reads = (case.id, units)
+    try:
+        yield
+    finally:
+        g._case_reads = outer
+    if units:
+        audit.record(
+            "sensitive_read", target_type="case", target_id=case.id, detail={"units": sorted(units)}
+        )
 
 
 def children(model, case: Case, *order_by):

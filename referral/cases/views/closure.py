@@ -27,7 +27,7 @@ from referral.cases.models import FEEDBACK_QUESTIONS, CaseStatus, ClosureCheck
 from referral.cases.sections import SECTIONS, case_section
 from referral.cases.service import CaseError, StaleError
 from referral.cases.service import closure as service
-from referral.cases.service.common import audit_case
+from referral.cases.service.common import audit_case, one_read_event
 from referral.cases.service.intake import INTAKE_UNITS
 from referral.cases.views import bp
 from referral.cases.views.common import (
@@ -185,12 +185,13 @@ def print_case(case_id: uuid.UUID):
     options = PrintForm(request.args)
     notes = bool(options.validate() and options.notes.data)
     units = INTAKE_UNITS if notes else INTAKE_UNITS - {U.NOTES}
-    record = cases.read_case(current_user, case, units)
-    sections = [
-        (s.template, s.build(current_user, case, access) or {})
-        for s in SECTIONS
-        if _printed(s.order, notes)
-    ]
+    with one_read_event(case):
+        record = cases.read_case(current_user, case, units)
+        sections = [
+            (s.template, s.build(current_user, case, access) or {})
+            for s in SECTIONS
+            if _printed(s.order, notes)
+        ]
     audit_case("case_printed", case, notes=notes)
     db.session.commit()
     response = render_template(

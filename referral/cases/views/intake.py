@@ -28,6 +28,7 @@ from referral.cases.forms import (
 from referral.cases.models import ErasureReason
 from referral.cases.sections import build_sections, case_section
 from referral.cases.service import intake, timeline
+from referral.cases.service.common import one_read_event
 from referral.cases.views import bp
 from referral.cases.views.common import erased_page, load_case, refused, stale, status
 from referral.crypto.envelope import DecryptionError, KeyDestroyedError
@@ -149,8 +150,9 @@ def detail(case_id: uuid.UUID):
     case, access = load_case(case_id)
     if case.is_erased:
         return erased_page(case)
-    record = service.read_case(current_user, case)
-    sections = build_sections(current_user, case, access)
+    with one_read_event(case):
+        record = service.read_case(current_user, case)
+        sections = build_sections(current_user, case, access)
     db.session.commit()
     return render_template("cases/detail.html", case=record, access=access, sections=sections)
 
