@@ -2,6 +2,7 @@
 
 from referral.audit.models import AuditEvent, AuditHead
 from referral.auth.models import User, UserSession
+
 # The package imports every step's models (consent, assessment, plan, closure, ...).
 from referral.cases.models import Case, CaseAssignment, CaseEvent, CaseKey, CaseSearchIndex
 from referral.committees.models import (
@@ -25,6 +26,7 @@ from referral.directory.models import (
     ServiceLanguage,
     Site,
 )
+from referral.referrals.models import Referral, ReferralEvent
 
 __all__ = [
     "AuditEvent",
@@ -45,6 +47,8 @@ __all__ = [
     "PathwayStepProvider",
     "PathwayVersion",
     "Phone",
+    "Referral",
+    "ReferralEvent",
     "Schedule",
     "Service",
     "ServiceArea",

@@ -41,6 +41,7 @@ class Permission(StrEnum):
     CASE_SEARCH = "case.search"
     CASE_ERASE = "case.erase"  # crypto-shred; supervisors approve erasure
     REFERRAL_SEND = "referral.send"
+    REFERRAL_OVERRIDE = "referral.override"  # send beyond consent, with a written reason
     REFERRAL_INBOX = "referral.inbox"
     DIRECTORY_READ = "directory.read"
     DIRECTORY_EDIT_OWN = "directory.edit_own"
@@ -68,7 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     }),
     Role.SUPERVISOR: frozenset({
         P.ACCOUNT, P.CASE_CREATE, P.CASE_READ, P.CASE_EDIT, P.CASE_SEARCH, P.CASE_ERASE,
-        P.REFERRAL_SEND, P.DIRECTORY_READ, P.COMMITTEE_READ, P.STATS_VIEW,
+        P.REFERRAL_SEND, P.REFERRAL_OVERRIDE, P.DIRECTORY_READ, P.COMMITTEE_READ, P.STATS_VIEW,
         P.AUDIT_OWN_CASES, P.AUDIT_ORG, P.STAFF_MANAGE,
     }),
     Role.PROVIDER: frozenset({

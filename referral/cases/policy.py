@@ -129,6 +129,9 @@ class CaseAccess:
 
 
 _NO_ACCESS = CaseAccess(False, frozenset(), frozenset(), "out_of_scope")
+# What a case role reads and writes: every unit but the provider's private notes on a
+# referral, which only the referral policy opens, and only to that provider.
+CASE_UNITS = FIELD_UNITS - {grants.PROVIDER_NOTES}
 # Every decision is one of a handful of immutable values: made once each, then reused
 # (a list decides 50 cases per page).
 _DECISIONS: dict[tuple, CaseAccess] = {}
@@ -157,11 +160,11 @@ def access_for(user: User | None, case: Case) -> CaseAccess:
     supervisor = scope.kind == ORGANISATION and user.can(Permission.CASE_ERASE)
     if case.is_erased:
         return _decision(frozenset(), frozenset(), "erased", supervisor)
-    writable = FIELD_UNITS if user.can(Permission.CASE_EDIT) else frozenset()
+    writable = CASE_UNITS if user.can(Permission.CASE_EDIT) else frozenset()
     if case.status == CaseStatus.CLOSED:
-        return _decision(FIELD_UNITS, frozenset(), "closed", supervisor)
+        return _decision(CASE_UNITS, frozenset(), "closed", supervisor)
     reason = "organisation" if scope.kind == ORGANISATION else "own_or_assigned"
-    return _decision(FIELD_UNITS, writable, reason, supervisor)
+    return _decision(CASE_UNITS, writable, reason, supervisor)
 
 
 def can_read(user: User | None, case: Case) -> bool:

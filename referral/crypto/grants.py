@@ -51,6 +51,8 @@ PLAN = "plan"  # action-plan items and follow-up records
 PROTECTION_ORDER = "protection_order"  # conditions and violations of protection orders
 ATTACHMENT = "attachment"  # scanned documents and their file names
 REFERRAL_SUMMARY = "referral_summary"  # the summary written for one provider
+REFERRAL_FEEDBACK = "referral_feedback"  # what the provider tells the caseworker
+PROVIDER_NOTES = "provider_notes"  # the provider's own notes on a referral
 
 FIELD_UNITS = frozenset(
     {
@@ -74,6 +76,8 @@ FIELD_UNITS = frozenset(
         PROTECTION_ORDER,
         ATTACHMENT,
         REFERRAL_SUMMARY,
+        REFERRAL_FEEDBACK,
+        PROVIDER_NOTES,
     }
 )
 # Kept for callers that speak of groups: every unit is a group of one or more attributes.
