@@ -105,6 +105,7 @@ BLUEPRINTS = (
     "referral.home.views:bp",
     "referral.audit.views:bp",
     "referral.cases.views:bp",
+    "referral.referrals.views:bp",
     "referral.committees.views:bp",
     "referral.directory.views:bp",
     "referral.directory.finder:bp",
@@ -114,6 +115,7 @@ BLUEPRINTS = (
 PLUGINS = (
     "referral.home.panels",
     "referral.cases.panels",
+    "referral.referrals.service",  # registers the erasure of referral steps
     "referral.committees.panels",
     "referral.directory.panels",
 )

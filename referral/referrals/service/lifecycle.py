@@ -22,7 +22,7 @@ from referral.auth.models import User
 from referral.auth.permissions import Permission
 from referral.cases import policy as case_policy
 from referral.cases.models import Case
-from referral.cases.service import consent
+from referral.cases.service import consent, erasure
 from referral.cases.service.common import (
     CaseError,
     Problems,
@@ -361,3 +361,12 @@ def complete_referral(user: User, referral: Referral, lock_version) -> Referral:
     if referral.status != S.SERVICE_PROVIDED:
         raise ReferralError(INVALID_STEP % {"status": referral.status.label})
     return _move(user, referral, S.COMPLETED, on_behalf=not access.as_provider)
+
+
+@erasure.before_erase
+def _erase_referral_steps(case: Case) -> None:
+    """Erasing a case deletes its referrals (case children); their steps go first."""
+    from sqlalchemy import delete, select
+
+    ids = select(Referral.id).where(Referral.case_id == case.id)
+    db.session.execute(delete(ReferralEvent).where(ReferralEvent.referral_id.in_(ids)))
