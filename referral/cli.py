@@ -138,10 +138,9 @@ def demo_seed():
 
 
 def register(app: Flask) -> None:
+    from referral.cases.cli import cases_cli
     from referral.crypto.cli import keys_cli
     from referral.directory.cli import directory_cli
-
-    from referral.cases.cli import cases_cli
 
     for group in (users_cli, audit_cli, demo_cli, keys_cli, directory_cli, cases_cli):
         app.cli.add_command(group)
