@@ -4,6 +4,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from referral import dates
 from referral.auth.forms import LANGUAGE_CHOICES, EmptyForm
 from referral.auth.permissions import Permission
 
@@ -12,6 +13,7 @@ def install(app: Flask) -> None:
     # Globals (not context) so that imported macros see them too. A function, so that
     # pages which must set no cookie (the public finder) never create a CSRF token.
     app.jinja_env.globals["button_form"] = EmptyForm
+    dates.install(app)
 
     @app.context_processor
     def globals_():
