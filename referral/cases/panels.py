@@ -68,7 +68,7 @@ def needs_action(user: User) -> list[tuple[str, str, str]]:
     return rows
 
 
-@register_panel(10, Permission.CASE_READ)
+@register_panel(1, Permission.CASE_READ)  # what needs action comes before everything
 def needs_action_panel(user: User) -> Panel:
     rows = needs_action(user)
     return Panel(
