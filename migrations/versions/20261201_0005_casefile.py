@@ -9,11 +9,10 @@ disability, marital status, residence rayon, displacement), the current risk, cl
 columns, keyset indexes with the id tie-breaker, case assignments and the case timeline.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import referral.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0005"
