@@ -116,6 +116,7 @@ PLUGINS = (
     "referral.home.panels",
     "referral.cases.panels",
     "referral.referrals.service",  # registers the erasure of referral steps
+    "referral.referrals.panels",
     "referral.committees.panels",
     "referral.directory.panels",
 )
