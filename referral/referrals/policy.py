@@ -4,6 +4,9 @@ issues decryption grants for referrals.
 Row scope:
 - a provider focal point: the referrals addressed to their organisation (never drafts);
 - a caseworker or supervisor: the referrals of the cases `cases.policy` lets them see;
+- a supervisor of a crisis centre, besides: the transfers of other centres' cases
+  addressed to their centre (referrals of service type `crisis_centre`), which they see
+  as a provider sees a referral until they accept one and the case becomes theirs;
 - every other role: none. Out of scope answers 404, like a missing referral.
 
 Field scope (`shared_view`): a provider reads the referral's shared items, and only
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, false, select
+from sqlalchemy import Select, and_, false, or_, select
 
 from referral.auth.models import User
 from referral.auth.permissions import Permission, Role
@@ -25,6 +28,7 @@ from referral.cases import policy as case_policy
 from referral.cases.models import Case
 from referral.crypto import grants
 from referral.crypto.grants import PROVIDER_NOTES, READ, REFERRAL_FEEDBACK, WRITE, Grant, GrantError
+from referral.directory.models import ServiceType
 from referral.extensions import db
 from referral.referrals import sharing
 from referral.referrals.models import Referral, ReferralStatus
@@ -56,6 +60,23 @@ def _is_case_role(user) -> bool:
     )
 
 
+def _receives_transfers(user) -> bool:
+    return _is_case_role(user) and user.role == Role.SUPERVISOR
+
+
+def is_transfer(referral: Referral) -> bool:
+    """A transfer of the case to another crisis centre: the service type says so."""
+    return referral.service_type == ServiceType.CRISIS_CENTRE
+
+
+def _incoming_transfers_clause(user):
+    return and_(
+        Referral.to_org_id == user.organisation_id,
+        Referral.service_type == ServiceType.CRISIS_CENTRE,
+        Referral.status != ReferralStatus.DRAFT,
+    )
+
+
 def visible_referrals(user: User | None) -> Select:
     """The starting point of every list, count and export of referrals."""
     user = _real(user)
@@ -65,7 +86,7 @@ def visible_referrals(user: User | None) -> Select:
             Referral.to_org_id == user.organisation_id, Referral.status != ReferralStatus.DRAFT
         )
     if _is_case_role(user):
-        return query.join(Case, Case.id == Referral.case_id).where(case_policy.visible_clause(user))
+        return query.join(Case, Case.id == Referral.case_id).where(visible_clause(user))
     return query.where(false())
 
 
@@ -76,9 +97,23 @@ def visible_clause(user: User | None):
         return and_(
             Referral.to_org_id == user.organisation_id, Referral.status != ReferralStatus.DRAFT
         )
+    if _receives_transfers(user):
+        return or_(case_policy.visible_clause(user), _incoming_transfers_clause(user))
     if _is_case_role(user):
         return case_policy.visible_clause(user)
     return false()
+
+
+def incoming_transfers(user: User | None) -> Select:
+    """The transfers addressed to a supervisor's centre that are not its cases yet."""
+    user = _real(user)
+    if not _receives_transfers(user):
+        return select(Referral).where(false())
+    return (
+        select(Referral)
+        .join(Case, Case.id == Referral.case_id)
+        .where(_incoming_transfers_clause(user), Case.organisation_id != user.organisation_id)
+    )
 
 
 def get_referral_for(user: User | None, referral_id) -> Referral | None:
@@ -123,7 +158,7 @@ def access_for(user: User | None, referral: Referral) -> ReferralAccess:
     if _is_case_role(user):
         case_access = case_policy.access_for(user, referral.case)
         if not case_access.visible:
-            return ReferralAccess(False)
+            return _transfer_access(user, referral)
         readable = () if referral.case.is_erased else tuple(sharing.ITEMS)
         return ReferralAccess(
             True,
@@ -137,6 +172,22 @@ def access_for(user: User | None, referral: Referral) -> ReferralAccess:
             ),
         )
     return ReferralAccess(False)
+
+
+def _transfer_access(user: User, referral: Referral) -> ReferralAccess:
+    """The receiving centre's supervisor on a transfer of another centre's case: what a
+    provider has (the shared items while open and consented), until they accept it."""
+    if not (
+        _receives_transfers(user)
+        and is_transfer(referral)
+        and referral.to_org_id == user.organisation_id
+        and referral.status != ReferralStatus.DRAFT
+    ):
+        return ReferralAccess(False)
+    case = referral.case
+    active = referral.status.is_open and not case.is_erased and consent_stands(referral)
+    items = tuple(referral.shared_items or ()) if active else ()
+    return ReferralAccess(True, as_provider=True, items=items, can_act=referral.status.is_open)
 
 
 def shared_grant(user: User, referral: Referral, access: ReferralAccess | None = None) -> Grant:

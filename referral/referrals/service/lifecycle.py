@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from referral.auth.models import User
 from referral.auth.permissions import Permission
@@ -108,14 +110,13 @@ class ReferralInput:
     on_paper: bool = False  # the provider has no account: a slip is printed
 
 
-def _event(referral, status_from, status_to, *, on_behalf=False, detail=None, kind="status"):
-    from flask_login import current_user
-
-    actor = getattr(current_user, "id", None) if current_user else None
+def _event(referral, status_from, status_to, *, actor, on_behalf=False, detail=None, kind="status"):
+    # The acting user is passed in: flask_login's current_user is None outside a request
+    # (the reminders command, a test), and the step must still say who took it.
     event = ReferralEvent(
         referral_id=referral.id,
         at=utcnow(),
-        actor_id=actor,
+        actor_id=actor.id if actor is not None else None,
         status_from=status_from,
         status_to=status_to,
         on_behalf=on_behalf,
@@ -204,7 +205,7 @@ def send_referral(user: User, case: Case, data: ReferralInput) -> Referral:
     fields.write(referral, "feedback", None, policy_free_grant(user, case))
     fields.write(referral, "provider_notes", None, _blank_grant(user, referral))
     db.session.add(referral)
-    _event(referral, None, S.SENT, detail={"items": len(items)})
+    _event(referral, None, S.SENT, actor=user, detail={"items": len(items)})
     db.session.flush()
     _timeline(case, referral, "referral_sent", override=referral.consent_override)
     audit_case(
@@ -234,6 +235,26 @@ def _blank_grant(user: User, referral: Referral):
 
 
 def _check_version(referral: Referral, lock_version) -> None:
+    """Take the case's and the referral's rows for this transaction, then compare the
+    form's version with the saved one. Two people acting on one referral (or on two
+    referrals of one case: each step touches the case) queue here, and the second sees
+    the first's committed version and is told (StaleError, a 409) instead of failing in
+    the flush. PostgreSQL: row locks, case first. SQLite locks the whole database: a
+    no-op write takes its write lock, and a writer already holding it makes this one
+    give way at once (SQLite refuses to wait for it from inside a read transaction)."""
+    session = db.session
+    try:
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(
+                update(Referral)
+                .where(Referral.id == referral.id)
+                .values(lock_version=Referral.lock_version, updated_at=Referral.updated_at)
+                .execution_options(synchronize_session=False)
+            )
+        session.refresh(referral.case, with_for_update=True)
+        session.refresh(referral, with_for_update=True)
+    except OperationalError as error:  # the database is held by the other writer
+        raise StaleError([], {}) from error
     if lock_version is None or int(lock_version) != referral.lock_version:
         raise StaleError([], {})
 
@@ -248,8 +269,10 @@ def _move(user: User, referral: Referral, to: ReferralStatus, *, on_behalf: bool
         referral.responded_at = now
     if to.is_final:
         referral.closed_at = now
-    _event(referral, current, to, on_behalf=on_behalf, detail=detail or None)
+    # Before the event: appending it loads the steps, whose autoflush writes the referral
+    # once; a change after that would write it (and bump its version) a second time.
     referral.updated_at = now
+    _event(referral, current, to, actor=user, on_behalf=on_behalf, detail=detail or None)
     db.session.flush()
     _timeline(referral.case, referral, f"referral_{to.value}", on_behalf=on_behalf)
     audit_case(
@@ -285,6 +308,11 @@ def provider_step(
         raise GrantError("no such referral")
     if not access.can_act:
         raise ReferralError(INVALID_STEP % {"status": referral.status.label})
+    if to == S.ACCEPTED and policy.is_transfer(referral):
+        # Accepting a transfer moves the case to the receiving centre: transfer.py does it.
+        raise ReferralError(
+            _l("A supervisor of the receiving centre accepts a transfer and names its owner.")
+        )
     _check_version(referral, lock_version)
     problems = Problems()
     if to == S.DECLINED and decline_reason is None:
@@ -325,6 +353,7 @@ def write_feedback(user: User, referral: Referral, text: str) -> None:
         referral,
         referral.status,
         referral.status,
+        actor=user,
         kind="feedback",
         on_behalf=not access.as_provider,
     )
@@ -345,7 +374,7 @@ def withdraw_referral(user: User, referral: Referral, lock_version) -> Referral:
     now = utcnow()
     referral.status = S.WITHDRAWN
     referral.closed_at = now
-    _event(referral, current, S.WITHDRAWN)
+    _event(referral, current, S.WITHDRAWN, actor=user)
     db.session.flush()
     _timeline(referral.case, referral, "referral_withdrawn")
     audit_case("referral_withdrawn", referral.case, referral=str(referral.id))
