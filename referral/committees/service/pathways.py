@@ -122,14 +122,39 @@ def current_pathway_for(location: Location | None) -> PathwayVersion | None:
     return published_version(national_pathway())
 
 
-def provider_choices() -> list[Organisation]:
-    """Active organisations that provide services, for the preferred-provider picker."""
+def area_organisation_ids(committee: Committee | None) -> set[uuid.UUID]:
+    """The organisations of the committee's area: based there, or with a service whose
+    area lies in it (the committee's places and everything under them)."""
+    if committee is None or not committee.areas:
+        return set()
+    from referral.directory.models import Service, ServiceArea
+    from referral.directory.service.locations import descendant_ids
+
+    places: set[uuid.UUID] = set()
+    for location in committee.areas:
+        places |= descendant_ids(location.id)
+    based = select(Organisation.id).where(Organisation.location_id.in_(places))
+    serving = (
+        select(Service.organisation_id)
+        .join(ServiceArea, ServiceArea.service_id == Service.id)
+        .where(ServiceArea.location_id.in_(places))
+    )
+    return set(db.session.execute(based.union(serving)).scalars())
+
+
+def provider_choices(
+    committee: Committee | None = None, local: set[uuid.UUID] | None = None
+) -> list[Organisation]:
+    """Active organisations that provide services, for the preferred-provider picker:
+    those of the committee's area first (`local`: `area_organisation_ids`, when the
+    caller has it already), then the rest of the country, each by name."""
     orgs = db.session.execute(
         select(Organisation).where(
             Organisation.is_active.is_(True), Organisation.org_type.not_in(_NON_PROVIDER_TYPES)
         )
     ).scalars()
-    return sorted(orgs, key=lambda o: o.name.casefold())
+    local = area_organisation_ids(committee) if local is None else local
+    return sorted(orgs, key=lambda o: (o.id not in local, o.name.casefold()))
 
 
 def public_phones(organisation: Organisation, service_type: ServiceType | None = None) -> list[str]:

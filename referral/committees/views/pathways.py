@@ -7,11 +7,13 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from referral.auth.access import require
 from referral.auth.forms import EmptyForm
 from referral.committees import policy, service
 from referral.committees.forms import MoveForm, ProviderForm, StepForm
+from referral.committees.service.pathways import area_organisation_ids
 from referral.committees.views import EDIT, READ, bp, commit_or_conflict
 from referral.db import utcnow
 from referral.directory.models import Organisation, ServiceType
@@ -129,6 +131,30 @@ def add_step(pathway_id: str):
     return redirect(url_for("committees.draft", pathway_id=pathway.id, _anchor="add-step"))
 
 
+def _provider_form(pathway, taken=frozenset(), **kwargs) -> ProviderForm:
+    """The picker: the providers of the committee's area first (grouped by type and
+    marked as such), then the rest of the country."""
+    local = area_organisation_ids(pathway.committee)
+    organisations = [
+        o for o in service.provider_choices(pathway.committee, local) if o.id not in taken
+    ]
+    organisations.sort(key=lambda o: (o.id not in local, o.org_type.label, o.name.casefold()))
+    form = ProviderForm(organisations=organisations, **kwargs)
+    form.organisation_id.choices = [
+        SelectChoice(
+            str(o.id),
+            o.name,
+            optgroup=(
+                _("%(type)s — in the committee's area", type=o.org_type.label)
+                if o.id in local
+                else o.org_type.label
+            ),
+        )
+        for o in organisations
+    ]
+    return form
+
+
 def _step_page(pathway, step, form=None, provider_form=None, status=200):
     taken = {p.organisation_id for p in step.providers}
     return render_template(
@@ -136,11 +162,7 @@ def _step_page(pathway, step, form=None, provider_form=None, status=200):
         pathway=pathway,
         step=step,
         form=form or StepForm(formdata=None, obj=step),
-        provider_form=provider_form
-        or ProviderForm(
-            formdata=None,
-            organisations=[o for o in service.provider_choices() if o.id not in taken],
-        ),
+        provider_form=provider_form or _provider_form(pathway, taken, formdata=None),
     ), status
 
 
@@ -198,7 +220,7 @@ def remove_step(pathway_id: str, step_id: str):
 def add_provider(pathway_id: str, step_id: str):
     pathway, draft = _editable_draft(pathway_id)
     step = policy.get_draft_step(draft, step_id)
-    form = ProviderForm(organisations=service.provider_choices())
+    form = _provider_form(pathway)
     if not form.validate_on_submit():
         return _step_page(pathway, step, provider_form=form, status=422)
     organisation = db.session.get(Organisation, uuid.UUID(form.organisation_id.data))
