@@ -98,6 +98,11 @@ def test_the_case_page_shows_the_pathway_its_steps_and_the_referrals(world):
     assert section.count("In progress") == 1 and section.count("Not started") == 1
     assert f"/referrals/{referral.id}" in section and "Rayon police" in section
     assert f"/referrals/cases/{world.case.id}/new?step={version.steps[1].id}" in section
+    timeline = _html(world.browser.get(f"/cases/{world.case.id}")).split('id="timeline"')[1]
+    assert "Referral sent" in timeline
+    printed = world.browser.get(f"/cases/{world.case.id}/print")
+    assert printed.status_code == 200 and "Rayon police" in _section(printed)
+    assert f"/referrals/{referral.id}" not in _section(printed)
 
 
 def test_an_overdue_referral_is_flagged_on_the_case_page(world):
