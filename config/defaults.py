@@ -77,3 +77,17 @@ MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 # Closed cases are shredded by `flask cases retention --shred` once this many years
 # have passed since closure [verify the period with the crisis centres and the law].
 CASE_RETENTION_YEARS = 5
+
+# --- Notifications: optional e-mail (referrals, deadlines and notifications) -----------
+# Off unless a relay, a sender and the application's public address are all set. A
+# message says only that something is waiting, with a link to sign in (never a name or
+# a case code). The request waits for the relay: use one on the same host or network
+# that queues and retries (docs/notifications.md).
+MAIL_SMTP_HOST = None  # e.g. "127.0.0.1" (a local postfix or nullmailer)
+MAIL_SMTP_PORT = 587
+MAIL_SMTP_TLS = "starttls"  # "starttls", "ssl" (implicit TLS, port 465) or "none"
+MAIL_SMTP_USER = None
+MAIL_SMTP_PASSWORD_FILE = None  # a file holding only the password; relative to instance/
+MAIL_SMTP_TIMEOUT = 10  # seconds
+MAIL_FROM = None  # e.g. "no-reply@referral.example.kg"
+MAIL_LINK_BASE_URL = None  # e.g. "https://referral.example.kg": links never use the Host header

@@ -106,6 +106,7 @@ BLUEPRINTS = (
     "referral.audit.views:bp",
     "referral.cases.views:bp",
     "referral.referrals.views:bp",
+    "referral.notifications.views:bp",
     "referral.committees.views:bp",
     "referral.directory.views:bp",
     "referral.directory.finder:bp",

@@ -26,6 +26,7 @@ from referral.directory.models import (
     ServiceLanguage,
     Site,
 )
+from referral.notifications.models import Notification
 from referral.referrals.models import Referral, ReferralEvent
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "CommitteeActivity",
     "CommitteeMember",
     "Location",
+    "Notification",
     "Organisation",
     "Pathway",
     "PathwayStep",

@@ -135,6 +135,8 @@ class Referral(CaseChild, TimestampMixin, db.Model):
     due_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Notifications: when the overdue reminder went out (once per referral; migration 0012).
+    overdue_notified_at: Mapped[datetime | None]
     decline_reason: Mapped[DeclineReason | None] = mapped_column(str_enum(DeclineReason, 30))
     appointment_at: Mapped[datetime | None]
     # Sent although consent did not cover it: a supervisor's decision, with a reason.

@@ -39,6 +39,7 @@ from referral.crypto.grants import GrantError
 from referral.db import utcnow
 from referral.directory.models import Organisation, ServiceType
 from referral.extensions import db
+from referral.notifications import service as notifications  # notifications: tell who waits
 from referral.referrals import policy, sharing
 from referral.referrals.models import (
     RESPONDED_STATUSES,
@@ -218,6 +219,7 @@ def send_referral(user: User, case: Case, data: ReferralInput) -> Referral:
     )
     if referral.consent_override:
         audit_case("referral_consent_override", case, referral=str(referral.id))
+    notifications.notify_new_referral(referral, actor=user)  # notifications
     return referral
 
 
@@ -281,6 +283,7 @@ def _move(user: User, referral: Referral, to: ReferralStatus, *, on_behalf: bool
         referral=str(referral.id),
         on_behalf=on_behalf,
     )
+    notifications.notify_status_changed(referral, actor=user)  # notifications
     return referral
 
 
@@ -359,6 +362,7 @@ def write_feedback(user: User, referral: Referral, text: str) -> None:
     )
     _timeline(referral.case, referral, "referral_feedback")
     audit_case("referral_feedback", referral.case, referral=str(referral.id))
+    notifications.notify_feedback(referral, actor=user)  # notifications
 
 
 def withdraw_referral(user: User, referral: Referral, lock_version) -> Referral:
