@@ -141,6 +141,8 @@ def register(app: Flask) -> None:
     from referral.cases.cli import cases_cli
     from referral.crypto.cli import keys_cli
     from referral.directory.cli import directory_cli
+    from referral.referrals.cli import referrals_cli
 
-    for group in (users_cli, audit_cli, demo_cli, keys_cli, directory_cli, cases_cli):
+    groups = (users_cli, audit_cli, demo_cli, keys_cli, directory_cli, cases_cli, referrals_cli)
+    for group in groups:
         app.cli.add_command(group)

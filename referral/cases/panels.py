@@ -3,7 +3,7 @@ medical windows, overdue follow-ups and action items, closures awaiting approval
 their cases. Codes and counts only: nothing on the home page is decrypted."""
 
 from flask import url_for
-from flask_babel import format_date
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from referral.auth.models import User
@@ -39,6 +39,17 @@ def needs_action(user: User) -> list[tuple[str, str, str]]:
                     _case_link(window.case_id, "incidents"),
                 )
             )
+    # Referrals: overdue referrals of the user's cases, linking to the referral.
+    from referral.referrals.service import reminders
+
+    for item in reminders.overdue_referrals(user):
+        rows.append(
+            (
+                _("%(code)s: referral overdue", code=item.case_code),
+                _("since %(date)s", date=format_datetime(item.due_at, "short")),
+                url_for("referrals.detail", referral_id=item.referral_id),
+            )
+        )
     now = today()
     for item in followup.overdue_followups(user, now):
         rows.append(

@@ -129,6 +129,7 @@ class CaseSummary:
     risk_level: RiskLevel | None = None
     immediate_danger: bool = False
     owner_name: str = ""
+    has_overdue_referral: bool = False  # referrals: a referral past its deadline
 
 
 @dataclass(frozen=True)
@@ -490,6 +491,10 @@ def list_cases(
 
 
 def summaries(user: User, cases: list[Case]) -> list[CaseSummary]:
+    # Referrals: which of these cases have an overdue referral, in one query per page.
+    from referral.referrals.service import reminders
+
+    overdue = reminders.cases_with_overdue_referrals([case.id for case in cases])
     rows = []
     for case in cases:
         name = None
@@ -506,6 +511,7 @@ def summaries(user: User, cases: list[Case]) -> list[CaseSummary]:
                 case.risk_level,
                 case.immediate_danger,
                 case.owner.full_name or case.owner.username,
+                case.id in overdue,
             )
         )
     return rows
