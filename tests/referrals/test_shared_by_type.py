@@ -15,6 +15,7 @@ import pytest
 from babel.dates import format_date, format_datetime
 
 from referral.auth.permissions import Role
+from referral.cases import policy as case_policy
 from referral.cases import service as cases
 from referral.cases.models import (
     ConsentDecision,
@@ -32,10 +33,13 @@ from referral.cases.models import (
 from referral.cases.models.plan import IssuingBody, OrderKind
 from referral.cases.service import consent, incidents, notes, orders, perpetrators, risk
 from referral.cases.timeutil import BISHKEK, local_now, to_utc
+from referral.crypto import grants as U
+from referral.crypto.grants import GrantError
 from referral.directory.models import LocationLevel, OrganisationType, ServiceType
 from referral.extensions import db
 from referral.referrals import service, sharing
 from referral.referrals.models import ReferralStatus, Urgency
+from referral.referrals.service import shared
 from tests import factories
 
 SERVICE_OF = {
@@ -333,3 +337,21 @@ def test_the_named_exclusions_hold_for_police_and_health(login_as):
     for page in (police_page, health_page):
         assert VALUES["case_note"].split()[0] not in page
         assert VALUES["narrative"].split()[0] not in page
+
+
+def test_shared_values_serve_any_holder_of_a_grant_for_exactly_those_items():
+    """The paper slip reuses `shared_values` with the caseworker's grant: the same
+    values in the profile's order; a grant short of one item's unit is refused."""
+    worker = factories.UserFactory(role=Role.CASEWORKER)
+    case, _at = canary_case(worker)
+    org = factories.OrganisationFactory(org_type=OrganisationType.PSYCHOSOCIAL)
+    referral = refer(worker, case, org)
+    items = sharing.PROFILES[OrganisationType.PSYCHOSOCIAL]
+    grant = case_policy.grant_for(worker, case, sharing.units_of(items))
+    values = shared.shared_values(case, items, grant, referral=referral)
+    assert tuple(values) == items
+    assert values["psychosocial_needs"].lines[1].value == VALUES["psychosocial"]
+    assert values["summary"].lines[0].value == summary_of(OrganisationType.PSYCHOSOCIAL)
+    short = case_policy.grant_for(worker, case, sharing.units_of(items) - {U.NEEDS_PSYCHOSOCIAL})
+    with pytest.raises(GrantError):
+        shared.shared_values(case, items, short, referral=referral)

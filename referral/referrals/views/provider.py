@@ -143,7 +143,7 @@ def _again(referral_id: uuid.UUID, key: str, form, status_code: int, stale=None)
     db.session.rollback()
     referral, access = _load(referral_id)
     return provider_detail(
-        referral, access, forms={key: form}, stale=stale, stale_form=key, status_code=status_code
+        referral, access, forms={key: form}, stale=stale, submitted=key, status_code=status_code
     )
 
 
