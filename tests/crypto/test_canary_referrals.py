@@ -7,8 +7,8 @@ provider's page shows each to the provider."""
 from __future__ import annotations
 
 import io
-import uuid
 import logging
+import uuid
 
 import pytest
 from sqlalchemy import select
