@@ -46,7 +46,7 @@ from referral.auth.models import User
 from referral.auth.service import hash_password
 from referral.cases import policy, service
 from referral.cases.models import Case, CaseEvent
-from referral.cases.service.intake import encode_cursor
+from referral.cases.service.lists import encode_cursor
 from referral.crypto import envelope, fields
 from referral.crypto import grants as U
 from referral.extensions import db

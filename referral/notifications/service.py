@@ -31,7 +31,7 @@ from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.cases.models import Case, CaseAssignment
 from referral.cases.service import erasure
-from referral.cases.service.intake import decode_cursor, encode_cursor
+from referral.cases.service.lists import decode_cursor, encode_cursor
 from referral.db import utcnow
 from referral.extensions import db
 from referral.notifications import mail, policy

@@ -13,20 +13,17 @@ import secrets
 import uuid
 from dataclasses import asdict, dataclass
 from dataclasses import fields as dc_fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
 
-from referral.audit import service as audit
 from referral.auth.models import User
-from referral.auth.permissions import Permission, Role
+from referral.auth.permissions import Permission
 from referral.cases import indexing, keys, policy
 from referral.cases.models import (
     AgeBand,
     Case,
-    CaseAssignment,
     CaseStatus,
     ContactMethod,
     Disability,
@@ -46,6 +43,7 @@ from referral.cases.service.common import (
     today,
     write_grant,
 )
+from referral.cases.service.lists import CaseSummary, search_cases
 from referral.crypto import blind_index, fields
 from referral.crypto import grants as U
 from referral.crypto.grants import WRITE, GrantError
@@ -53,10 +51,8 @@ from referral.db import utcnow
 from referral.directory.models import Location, LocationLevel
 from referral.extensions import db
 
-PAGE_SIZE = 50
 EARLIEST_BIRTH_YEAR = 1900
 MAX_AGE = 120
-MAX_CANDIDATES = 500
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 # A residence is recorded no finer than a rayon (or a Bishkek/Osh city district).
 RESIDENCE_LEVELS = frozenset(
@@ -119,20 +115,6 @@ class CaseInput:
 
 
 @dataclass(frozen=True)
-class CaseSummary:
-    id: uuid.UUID
-    case_code: str
-    status: CaseStatus
-    full_name: str | None  # None for erased cases
-    updated_at: datetime
-    is_erased: bool
-    risk_level: RiskLevel | None = None
-    immediate_danger: bool = False
-    owner_name: str = ""
-    has_overdue_referral: bool = False  # referrals: a referral past its deadline
-
-
-@dataclass(frozen=True)
 class CaseDetail:
     """The intake record as a page shows it. Encrypted values are filled only for the
     units that were asked for; the others stay None."""
@@ -185,13 +167,6 @@ class CaseDetail:
             return ContactMethod(self.safe_contact_method) if self.safe_contact_method else None
         except ValueError:
             return None
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    kind: str  # "phone", "name" or "none" (nothing searchable in the term)
-    cases: list[CaseSummary]
-    candidates: int
 
 
 def age_on(birth: date, on: date) -> int:
@@ -409,225 +384,10 @@ def update_case(
 # --- lists ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CaseFilters:
-    status: CaseStatus | None = None
-    risk: RiskLevel | None = None
-    caseworker_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class CasePage:
-    rows: list[CaseSummary]
-    next_cursor: str | None
-    first: bool
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def encode_cursor(updated_at: datetime, case_id: uuid.UUID) -> str:
-    """The last row's (updated_at in whole microseconds, id), in hex: exact, short, and
-    nothing in it but a time and a random id."""
-    micros = (updated_at - _EPOCH) // timedelta(microseconds=1)
-    return f"{micros:x}.{case_id.hex}"
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """The (updated_at, id) a cursor stands for, or None for anything malformed (the
-    list then starts at the top)."""
-    if not cursor or len(cursor) > 60 or not cursor.isascii():
-        return None
-    stamp, _dot, hex_id = cursor.partition(".")
-    try:
-        micros = int(stamp, 16)
-        if not 0 <= micros < 2**56:
-            return None
-        return _EPOCH + timedelta(microseconds=micros), uuid.UUID(hex=hex_id)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _filtered(user: User, filters: CaseFilters):
-    query = policy.visible_cases(user)
-    if filters.status is not None:
-        query = query.where(Case.status == filters.status)
-    if filters.risk is not None:
-        query = query.where(Case.risk_level == filters.risk)
-    if filters.caseworker_id is not None:
-        assigned = select(CaseAssignment.case_id).where(
-            CaseAssignment.user_id == filters.caseworker_id
-        )
-        query = query.where((Case.owner_id == filters.caseworker_id) | Case.id.in_(assigned))
-    return query
-
-
-def list_cases(
-    user: User, filters: CaseFilters = CaseFilters(), cursor: str | None = None
-) -> CasePage:
-    """One page of the user's visible cases, most recently changed first, by keyset:
-    the cursor is the last row's (updated_at, id), so a deep page costs what page 1
-    costs. Names decrypted (the NAME unit only); no count of all rows."""
-    query = _filtered(user, filters)
-    after = decode_cursor(cursor)
-    if after is not None:
-        query = query.where(tuple_(Case.updated_at, Case.id) < after)
-    options = [joinedload(Case.key), joinedload(Case.owner)]
-    if user.role == Role.CASEWORKER:
-        options.append(selectinload(Case.assignments))  # the grant checks assignment
-    cases = list(
-        db.session.execute(
-            query.options(*options)
-            .order_by(Case.updated_at.desc(), Case.id.desc())
-            .limit(PAGE_SIZE + 1)
-        )
-        .unique()
-        .scalars()
-    )
-    more = len(cases) > PAGE_SIZE
-    cases = cases[:PAGE_SIZE]
-    next_cursor = encode_cursor(cases[-1].updated_at, cases[-1].id) if more else None
-    return CasePage(summaries(user, cases), next_cursor, after is None)
-
-
-def summaries(user: User, cases: list[Case]) -> list[CaseSummary]:
-    # Referrals: which of these cases have an overdue referral, in one query per page.
-    from referral.referrals.service import reminders
-
-    overdue = reminders.cases_with_overdue_referrals([case.id for case in cases])
-    rows = []
-    for case in cases:
-        name = None
-        if not case.is_erased:
-            name = fields.read(case, "full_name", policy.grant_for(user, case, {U.NAME}))
-        rows.append(
-            CaseSummary(
-                case.id,
-                case.case_code,
-                case.status,
-                name,
-                case.updated_at,
-                case.is_erased,
-                case.risk_level,
-                case.immediate_danger,
-                case.owner.full_name or case.owner.username,
-                case.id in overdue,
-            )
-        )
-    return rows
-
-
-def search_cases(user: User, term: str, audit_kind: str = "case_search") -> SearchResult:
-    """Exact match on the survivor's phone (if the term is one) or name, through the
-    blind index; candidates are decrypted and false positives dropped. The audit event
-    holds the kind and the counts, never the term."""
-    phone = blind_index.normalise_phone(term)
-    if phone is not None:
-        kind, field_name, normalised = "phone", "phone", phone
-        normalise, unit = blind_index.normalise_phone, U.CONTACT
-    else:
-        kind, field_name = "name", "full_name"
-        normalise, unit = blind_index.normalise_name, U.NAME
-        normalised = normalise(term)
-    if normalised is None:
-        return SearchResult("none", [], 0)
-    options = [joinedload(Case.key), joinedload(Case.owner)]
-    if user.role == Role.CASEWORKER:
-        options.append(selectinload(Case.assignments))
-    candidates = list(
-        db.session.execute(
-            policy.visible_cases(user)
-            .where(Case.id.in_(indexing.candidate_ids(kind, normalised)), Case.erased_at.is_(None))
-            .options(*options)
-            .order_by(Case.updated_at.desc(), Case.id)
-            .limit(MAX_CANDIDATES)
-        )
-        .unique()
-        .scalars()
-    )
-    matches = []
-    for case in candidates:
-        grant = policy.grant_for(user, case, {unit})
-        if normalise(fields.read(case, field_name, grant)) == normalised:
-            matches.append(case)
-    audit.record(
-        audit_kind,
-        target_type="case",
-        detail={"kind": kind, "candidates": len(candidates), "matches": len(matches)},
-    )
-    return SearchResult(kind, summaries(user, matches), len(candidates))
-
-
-# --- assignment -------------------------------------------------------------------------
-
-
-def assignable_caseworkers(case: Case) -> list[User]:
-    """Active caseworkers and supervisors of the case's centre."""
-    return staff_of(case.organisation_id)
-
-
-def assign_case(user: User, case: Case, owner_id: uuid.UUID, assigned_ids: list[uuid.UUID]) -> None:
-    """A supervisor sets the case's responsible caseworker (owner) and the other
-    caseworkers assigned to it, all of the case's centre."""
-    access = policy.access_for(user, case)
-    if not access.can_assign:
-        raise GrantError("only a supervisor of the centre assigns its cases")
-    check_readable(case)
-    staff = {u.id: u for u in assignable_caseworkers(case)}
-    problems = Problems()
-    if owner_id not in staff:
-        problems.add("owner_id", _l("Choose a caseworker of this centre."))
-    if any(uid not in staff for uid in assigned_ids):
-        problems.add("assigned_ids", _l("Choose caseworkers of this centre."))
-    problems.raise_if_any(CaseError)
-    before = (case.owner_id, {a.user_id for a in case.assignments})
-    wanted = set(assigned_ids) - {owner_id}
-    case.owner_id = owner_id
-    for assignment in list(case.assignments):
-        if assignment.user_id not in wanted:
-            case.assignments.remove(assignment)
-    present = {a.user_id for a in case.assignments}
-    for uid in wanted - present:
-        case.assignments.append(CaseAssignment(user_id=uid, assigned_by_id=user.id))
-    if before != (owner_id, wanted):
-        record_event(case, "case_assigned", detail={"assigned": len(wanted)})
-        db.session.flush()
-        audit_case("case_assigned", case, owner=str(owner_id), assigned=len(wanted))
-
-
 def detail_as_dict(detail: CaseDetail) -> dict:
     return asdict(detail)
 
 
-def staff_of(organisation_id: uuid.UUID) -> list[User]:
-    """Active case-role staff of a centre (for the supervisor's filters)."""
-    return list(
-        db.session.execute(
-            select(User)
-            .where(
-                User.organisation_id == organisation_id,
-                User.role.in_((Role.CASEWORKER, Role.SUPERVISOR)),
-                User.is_active_account.is_(True),
-            )
-            .order_by(User.full_name, User.username)
-        ).scalars()
-    )
-
-
-COUNT_CAP = 1000
-
-
-def count_open_cases(user: User) -> int | str:
-    """Open cases in the user's scope, counted up to COUNT_CAP ("1000+" beyond): a home
-    page must not scan every case of a large centre on every visit."""
-    capped = (
-        policy.visible_cases(user)
-        .with_only_columns(Case.id)
-        .where(Case.status == CaseStatus.OPEN)
-        .limit(COUNT_CAP + 1)
-        .subquery()
-    )
-    from sqlalchemy import func
-
-    total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
-    return f"{COUNT_CAP}+" if total > COUNT_CAP else total
+# Moved to service.assignment and service.lists; kept here for the referral modules being
+# written against the old place (removed once they import from the new one).
+from referral.cases.service.assignment import assign_case, staff_of  # noqa: E402, F401

@@ -20,6 +20,7 @@ from referral.auth.models import User
 from referral.cases import policy
 from referral.cases.models import Case, CaseStatus
 from referral.cases.models.plan import OPEN_PROGRESS, ActionPlanItem, PlanArea, Progress
+from referral.cases.service.assignment import staff_of
 from referral.cases.service.common import (
     CaseError,
     Problems,
@@ -31,7 +32,6 @@ from referral.cases.service.common import (
     record_event,
     write_grant,
 )
-from referral.cases.service.intake import staff_of
 from referral.cases.service.timeline import event_label
 from referral.cases.timeutil import to_local
 from referral.crypto import fields

@@ -85,7 +85,7 @@ def index():
     if current_user.role == Role.SUPERVISOR:
         staff = [
             (str(u.id), u.full_name or u.username)
-            for u in intake.staff_of(current_user.organisation_id)
+            for u in service.staff_of(current_user.organisation_id)
         ]
     form.caseworker.choices = [("", _("Any caseworker")), *staff]
     if not form.validate():
