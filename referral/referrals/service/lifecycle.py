@@ -393,7 +393,8 @@ def complete_referral(user: User, referral: Referral, lock_version) -> Referral:
     _check_version(referral, lock_version)
     if referral.status != S.SERVICE_PROVIDED:
         raise ReferralError(INVALID_STEP % {"status": referral.status.label})
-    return _move(user, referral, S.COMPLETED, on_behalf=not access.as_provider)
+    # Completing is the caseworker's own act (or the provider's): never "on behalf".
+    return _move(user, referral, S.COMPLETED, on_behalf=False)
 
 
 @erasure.before_erase
