@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, literal, not_, select, tuple_, union_all
+from sqlalchemy import and_, func, literal, not_, select, tuple_, union_all, update
 from sqlalchemy.orm import joinedload
 
 from referral.auth.models import User
@@ -235,6 +235,23 @@ def waiting_count(user: User) -> int | str:
     return _shown(total)
 
 
+def wait_for_other_writer(referral_id: uuid.UUID) -> None:
+    """Before showing a referral again after a refused or stale step, which may have
+    given way to another writer. Showing it records the read in the audit trail, a
+    write: on SQLite, which locks the whole database, a unit of work that reads first
+    and writes later while the other writer waits to commit would deadlock with it,
+    and SQLite refuses at once. Taking the write lock first (a no-op update) waits for
+    the other's commit instead. PostgreSQL locks rows and needs nothing."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral_id)
+        .values(lock_version=Referral.lock_version, updated_at=Referral.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 # --- the provider's own writing ---------------------------------------------------------
 
 
@@ -289,9 +306,8 @@ def give_feedback(user: User, referral: Referral, data: FeedbackInput, lock_vers
         problems.add("service_given", _l("Write what was done, the outcome or the next date."))
     if data.next_time is not None and data.next_date is None:
         problems.add("next_date", _l("Give the date of the next appointment."))
-    if data.next_date is not None and to_utc(data.next_date, data.next_time) < utcnow() - timedelta(
-        days=1
-    ):
+    next_at = to_utc(data.next_date, data.next_time) if data.next_date else None
+    if next_at is not None and next_at < utcnow() - timedelta(days=1):
         problems.add("next_date", _l("The next appointment cannot be in the past."))
     problems.raise_if_any(ReferralError)
     lifecycle.write_feedback(user, referral, feedback_text(data))

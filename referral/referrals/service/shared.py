@@ -466,9 +466,7 @@ def shared_view(user: User, referral: Referral, now: datetime | None = None) -> 
         feedback = fields.read(referral, "feedback", own)
         notes = fields.read(referral, "provider_notes", own)
         units |= own.units
-    if units:
-        audit_case("sensitive_read", case, units, referral=str(referral.id))
-    return SharedView(
+    view = SharedView(
         referral_id=referral.id,
         lock_version=referral.lock_version,
         status=referral.status,
@@ -491,3 +489,7 @@ def shared_view(user: User, referral: Referral, now: datetime | None = None) -> 
         can_write_feedback=access.can_act and not case.is_erased,
         can_write_notes=not case.is_erased,
     )
+    # Appended last: the audit chain's head stays locked from the append to the commit.
+    if units:
+        audit_case("sensitive_read", case, units, referral=str(referral.id))
+    return view

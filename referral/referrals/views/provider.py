@@ -141,6 +141,7 @@ def _again(referral_id: uuid.UUID, key: str, form, status_code: int, stale=None)
     """Show the page again after a refusal: nothing of the refused step is kept, what
     was typed is (in `form`), the view is the current one."""
     db.session.rollback()
+    inbox_service.wait_for_other_writer(referral_id)
     referral, access = _load(referral_id)
     return provider_detail(
         referral, access, forms={key: form}, stale=stale, submitted=key, status_code=status_code
