@@ -71,7 +71,12 @@ def app(database_url, keys_dir):
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return app
+    yield app
+    # Close the pool's connections before the interpreter collects them: a psycopg
+    # connection deleted while open is a ResourceWarning, which fails the run at exit.
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -162,6 +167,27 @@ class Browser:
             match = self.TOKEN_RE.search(response.get_data(as_text=True))
             if match:
                 self._token = match.group(1)
+
+    def sign_in(self, user) -> None:
+        """Signed in as `user` without the sign-in form: a server-side session made by
+        the auth service, its token in the session cookie, as the form would leave them.
+        For tests of what comes after signing in (the access matrix); the form itself is
+        tested in tests/auth."""
+        from referral.auth import service as accounts
+
+        token = accounts.start_session(user)
+        db.session.commit()
+        ctx = Browser.test_context
+        if ctx is not None:
+            ctx.pop()
+        try:
+            with self.client.session_transaction() as flask_session:
+                flask_session["_user_id"] = token
+                flask_session["_fresh"] = True
+        finally:
+            if ctx is not None:
+                ctx.push()
+        self._token = None
 
     def login(self, username: str, password: str = TEST_PASSWORD):
         self._token = None
