@@ -115,6 +115,9 @@ class Referral(CaseChild, TimestampMixin, db.Model):
     __table_args__ = (
         # The provider's inbox: its organisation's referrals, newest first, by keyset.
         Index("ix_referrals_to_org_sent", "to_org_id", "sent_at", "id"),
+        # The inbox by status (its overdue part, its filters, its capped counts): one
+        # organisation's rows only, whatever the size of the table.
+        Index("ix_referrals_to_org_status_sent", "to_org_id", "status", "sent_at", "id"),
         # Overdue look-ups: open referrals by deadline.
         Index("ix_referrals_status_due", "status", "due_at"),
     )

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from referral.audit.models import AuditEvent
 from referral.cases import policy as case_policy
 from referral.cases.models import CaseAssignment, CaseEvent
+from referral.cases.service.assignment import assign_case
 from referral.cases.service.common import CaseClosedError, StaleError
-from referral.cases.service.intake import assign_case
 from referral.crypto import fields
 from referral.crypto import grants as U
 from referral.crypto.grants import GrantError

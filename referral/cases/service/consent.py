@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
@@ -166,7 +167,43 @@ class ConsentOverview:
 # --- what consent allows now ------------------------------------------------------------
 
 
+def _prefetched() -> dict | None:
+    return g.get("_release_rows") if has_app_context() else None
+
+
+def prefetch_release(case_ids) -> None:
+    """Load the release consent in force for many cases in one query, for this request
+    (the provider's inbox decides a page of referrals at once). Recording or withdrawing
+    a consent drops what was loaded."""
+    ids = set(case_ids)
+    if not ids or not has_app_context():
+        return
+    latest = (
+        select(Consent.case_id, func.max(Consent.seq).label("seq"))
+        .where(Consent.case_id.in_(ids), Consent.kind == ConsentKind.RELEASE)
+        .group_by(Consent.case_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Consent).join(
+            latest, and_(Consent.case_id == latest.c.case_id, Consent.seq == latest.c.seq)
+        )
+    ).scalars()
+    cache = g.get("_release_rows") or {}
+    cache.update(dict.fromkeys(ids))
+    cache.update({row.case_id: row for row in rows})
+    g._release_rows = cache
+
+
+def _forget_prefetched() -> None:
+    if has_app_context():
+        g.pop("_release_rows", None)
+
+
 def latest_consent(case: Case, kind: ConsentKind) -> Consent | None:
+    cache = _prefetched() if kind == ConsentKind.RELEASE else None
+    if cache is not None and case.id in cache:
+        return cache[case.id]
     latest = (
         select(func.max(Consent.seq))
         .where(Consent.case_id == case.id, Consent.kind == kind)
@@ -367,6 +404,7 @@ def _log(case: Case, row: Consent, remark: str | None) -> None:
 
 
 def record_consent(user: User, case: Case, data: ConsentInput, lock_version: int | None) -> Consent:
+    _forget_prefetched()
     """Record a consent given or refused. `lock_version` is the history number the form
     was loaded with (StaleError if someone recorded a consent since); CaseError lists
     every broken rule; CaseClosedError/CaseErasedError/GrantError as write_grant."""
@@ -397,6 +435,7 @@ def record_consent(user: User, case: Case, data: ConsentInput, lock_version: int
 
 
 def withdraw_consent(user: User, case: Case, kind: ConsentKind, data: WithdrawInput) -> Consent:
+    _forget_prefetched()
     """Withdraw the consent of `kind` now in force. CaseError if none is in force or the
     withdrawal was not confirmed."""
     grant = write_grant(user, case, {U.NOTES})

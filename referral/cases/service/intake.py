@@ -386,8 +386,3 @@ def update_case(
 
 def detail_as_dict(detail: CaseDetail) -> dict:
     return asdict(detail)
-
-
-# Moved to service.assignment and service.lists; kept here for the referral modules being
-# written against the old place (removed once they import from the new one).
-from referral.cases.service.assignment import assign_case, staff_of  # noqa: E402, F401

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from referral.auth.models import User
 from referral.cases.models import Case
+from referral.cases.service import consent
 from referral.cases.service.common import Problems, StaleError, audit_case
 from referral.cases.timeutil import to_local, to_utc
 from referral.crypto import fields
@@ -173,12 +174,22 @@ def list_inbox(
 
 def _rows(user: User, referrals: list[Referral], now: datetime) -> list[InboxRow]:
     named = [r for r in referrals if r.status in OPEN_STATUSES and "name" in (r.shared_items or ())]
-    if named:  # their cases and keys in one query, for the names
-        db.session.execute(
-            select(Case)
-            .where(Case.id.in_({r.case_id for r in named}))
-            .options(joinedload(Case.key))
-        ).all()
+    # Their cases with their keys, and their consents, in two queries. The cases are kept
+    # referenced here: the session holds loaded objects weakly, and a discarded result
+    # would be loaded again, row by row, below.
+    cases: dict = {}
+    if named:
+        cases = {
+            case.id: case
+            for case in db.session.execute(
+                select(Case)
+                .where(Case.id.in_({r.case_id for r in named}))
+                .options(joinedload(Case.key))
+            )
+            .unique()
+            .scalars()
+        }
+        consent.prefetch_release({r.case_id for r in named})
     rows = []
     for referral in referrals:
         name = None
@@ -186,7 +197,7 @@ def _rows(user: User, referrals: list[Referral], now: datetime) -> list[InboxRow
             access = policy.access_for(user, referral)
             if "name" in access.items:
                 grant = policy.shared_grant(user, referral, access)
-                name = fields.read(referral.case, "full_name", grant)
+                name = fields.read(cases[referral.case_id], "full_name", grant)
         rows.append(
             InboxRow(
                 referral.id,
@@ -273,14 +284,20 @@ def feedback_text(data: FeedbackInput) -> str:
     written, in the writer's language (a provider without an account gives feedback in
     words too, recorded as plain text)."""
     lines = []
+    # Labels outside the f-strings: the message extractor does not look inside them.
+    service_label, next_label, outcome_label = (
+        _("Service given"),
+        _("Next appointment"),
+        _("Outcome"),
+    )
     if given := _clean(data.service_given):
-        lines.append(f"{_('Service given')}: {given}")
+        lines.append(f"{service_label}: {given}")
     if data.next_date is not None:
         moment = to_local(to_utc(data.next_date, data.next_time))
         when = moment.strftime("%Y-%m-%d %H:%M") if data.next_time else str(data.next_date)
-        lines.append(f"{_('Next appointment')}: {when}")
+        lines.append(f"{next_label}: {when}")
     if outcome := _clean(data.outcome):
-        lines.append(f"{_('Outcome')}: {outcome}")
+        lines.append(f"{outcome_label}: {outcome}")
     return "\n".join(lines)
 
 

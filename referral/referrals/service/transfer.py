@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.cases.models import Case, CaseStatus
+from referral.cases.service.assignment import staff_of
 from referral.cases.service.common import (
     CaseClosedError,
     Problems,
@@ -34,7 +35,6 @@ from referral.cases.service.common import (
     check_readable,
     record_event,
 )
-from referral.cases.service.intake import staff_of
 from referral.cases.service.timeline import event_label
 from referral.crypto.grants import GrantError
 from referral.db import utcnow
