@@ -10,6 +10,7 @@ supervisor; Jyldyz is a child whose caregiver is recorded.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -39,7 +40,10 @@ from referral.cases.service import (
     risk,
 )
 from referral.directory.models import ServiceType
+from referral.directory.service.locations import location_by_code
 from referral.extensions import db
+
+DEMO_RESIDENCE = "41711202000000"  # Bishkek, Oktyabr district
 
 DEMO_CASES = [
     service.CaseInput(
@@ -228,7 +232,10 @@ def seed(username: str = "caseworker") -> int:
     ).scalar_one()
     if owned:
         return 0
-    cases = [service.open_case(user, data) for data in DEMO_CASES]
+    # They live in Bishkek's Oktyabr district, where the demo providers work.
+    home = location_by_code(DEMO_RESIDENCE)
+    residence = {"residence_location_id": home.id} if home is not None else {}
+    cases = [service.open_case(user, replace(data, **residence)) for data in DEMO_CASES]
     db.session.flush()
     _far_along(user, cases[0])
     _pep_window(user, cases[1])

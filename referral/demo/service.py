@@ -20,6 +20,7 @@ from referral.directory import demo as directory_demo
 from referral.directory import service as directory
 from referral.directory.models import Location, Organisation, OrganisationType, Service
 from referral.extensions import db
+from referral.referrals import demo as referrals_demo
 
 DEMO_PASSWORD = "demo-pathway-2026"  # noqa: S105 - printed to the person running the demo
 
@@ -169,6 +170,8 @@ def seed_demo() -> SeedSummary:
     summary.services_added = directory_demo.seed()
     summary.committees_added = committees_demo.seed()
     summary.cases_added = cases_demo.seed()
+    db.session.flush()
+    referrals_demo.seed()
     db.session.flush()
     summary.totals = {
         "locations": _count(Location),
