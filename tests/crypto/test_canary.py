@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.engine import make_url
 
 from referral.auth.permissions import Role
 from referral.cases.models import Case
 from referral.extensions import db
 from tests.conftest import Browser
+from tests.crypto import canary
 from tests.crypto.committed import committed_app, is_postgres, make_staff
 
 pytestmark = pytest.mark.no_db
@@ -105,15 +103,6 @@ def exercise(app) -> tuple[str, int]:
     return log.getvalue(), shown
 
 
-def _sqlite_bytes(url: str) -> bytes:
-    path = Path(make_url(url).database)
-    data = path.read_bytes()
-    for extra in (Path(f"{path}-wal"), Path(f"{path}-journal")):
-        if extra.exists():
-            data += extra.read_bytes()
-    return data
-
-
 def test_canaries_never_reach_disk_dump_or_logs(tmp_path):
     with committed_app(tmp_path, "canary_sqlite", postgres=False) as (app, url):
         logged, shown = exercise(app)
@@ -121,25 +110,13 @@ def test_canaries_never_reach_disk_dump_or_logs(tmp_path):
             db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
             db.session.commit()
             db.engine.dispose()
-        file_hits = count_hits(_sqlite_bytes(url))
+        file_hits = count_hits(canary.sqlite_bytes(url))
     log_hits = count_hits(logged.encode())
     dump_hits: int | str = "skipped (TEST_DATABASE_URL is not PostgreSQL)"
     if is_postgres():
         with committed_app(tmp_path, "canary", postgres=True) as (pg_app, pg_url):
             pg_logged, pg_shown = exercise(pg_app)
-            parsed = make_url(pg_url)
-            dump = subprocess.run(
-                [
-                    "/usr/bin/pg_dump",
-                    "--no-owner",
-                    "-h", parsed.host or "127.0.0.1",
-                    "-p", str(parsed.port or 5432),
-                    "-U", parsed.username or "postgres",
-                    parsed.database,
-                ],
-                capture_output=True,
-                check=True,
-            ).stdout  # fmt: skip
+            dump = canary.pg_dump(pg_url)
             assert b"CREATE TABLE public.cases" in dump and b"COPY public.cases" in dump
             dump_hits = count_hits(dump)
             log_hits += count_hits(pg_logged.encode())

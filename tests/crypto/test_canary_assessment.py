@@ -18,9 +18,8 @@ from referral.cases.service.assessment import ANSWERS
 from referral.cases.service.common import today
 from referral.extensions import db
 from tests.conftest import Browser
-from tests.crypto.committed import committed_app, is_postgres, make_staff
-from tests.crypto.test_canary import _sqlite_bytes
-from tests.crypto.test_canary_consent import _pg_dump
+from tests.crypto import canary
+from tests.crypto.committed import make_staff
 
 pytestmark = pytest.mark.no_db
 
@@ -126,33 +125,13 @@ def exercise(app) -> tuple[str, int, bytes]:
 
 
 def test_assessment_fields_never_reach_disk_dump_audit_or_logs(tmp_path):
-    with committed_app(tmp_path, "canary_assessment_sqlite", postgres=False) as (app, url):
-        logged, shown, audit = exercise(app)
-        with app.app_context():
-            db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            db.session.commit()
-            db.engine.dispose()
-        file_hits = count_hits(_sqlite_bytes(url))
-    log_hits = count_hits(logged.encode())
-    audit_hits = count_hits(audit)
-    dump_hits: int | str = "skipped (TEST_DATABASE_URL is not PostgreSQL)"
-    if is_postgres():
-        with committed_app(tmp_path, "canary_assessment", postgres=True) as (pg_app, pg_url):
-            pg_logged, pg_shown, pg_audit = exercise(pg_app)
-            dump = _pg_dump(pg_url)
-            assert b"COPY public.incidents" in dump and b"COPY public.needs_assessments" in dump
-            dump_hits = count_hits(dump)
-            log_hits += count_hits(pg_logged.encode())
-            audit_hits += count_hits(pg_audit)
-            assert pg_shown > 0
-    print(
-        f"[security] assessment canary hits: {file_hits} in sqlite file, {dump_hits} in "
-        f"pg_dump, {audit_hits} in the audit trail, {log_hits} in logs ({len(needles())} "
-        f"canaries; the case page showed them {shown} times)"
+    found = canary.hunt(
+        tmp_path, "assessment", exercise, needles(), dump_must_hold=b"COPY public.needs_assessments"
     )
-    # Every current value is stored and readable by its caseworker (the first narrative
-    # was replaced, so the page shows the others).
-    assert shown >= len(needles()) - 2
-    assert len(logged) > 0
-    assert file_hits == 0 and log_hits == 0 and audit_hits == 0
-    assert dump_hits == 0 or not is_postgres()
+    print(found.line("assessment", len(needles())))
+    shown = found.shown
+    assert (
+        shown >= len(needles()) - 2
+    )  # every current value is readable by its caseworker (the first narrative was replaced)
+    assert len(found.logged) > 0
+    assert found.clean

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from werkzeug import formparser
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -20,8 +18,8 @@ from referral.auth.permissions import Role
 from referral.cases.models import Attachment, Case
 from referral.extensions import db
 from tests.conftest import Browser
+from tests.crypto import canary
 from tests.crypto.committed import committed_app, is_postgres, make_staff
-from tests.crypto.test_canary import _sqlite_bytes
 
 pytestmark = pytest.mark.no_db
 
@@ -136,26 +134,14 @@ def test_attachment_canaries_never_reach_disk_dump_or_logs(tmp_path):
             db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
             db.session.commit()
             db.engine.dispose()
-        db_hits = count_hits(_sqlite_bytes(url))
+        db_hits = count_hits(canary.sqlite_bytes(url))
     log_hits = count_hits(logged.encode())
     dump_hits: int | str = "skipped (TEST_DATABASE_URL is not PostgreSQL)"
     if is_postgres():
         pg_directory = tmp_path / "pg-attachments"
         with committed_app(tmp_path, "canary_att", postgres=True) as (pg_app, pg_url):
             pg_logged, pg_shown, pg_spooled = exercise(pg_app, pg_directory)
-            parsed = make_url(pg_url)
-            dump = subprocess.run(
-                [
-                    "/usr/bin/pg_dump",
-                    "--no-owner",
-                    "-h", parsed.host or "127.0.0.1",
-                    "-p", str(parsed.port or 5432),
-                    "-U", parsed.username or "postgres",
-                    parsed.database,
-                ],
-                capture_output=True,
-                check=True,
-            ).stdout  # fmt: skip
+            dump = canary.pg_dump(pg_url)
             assert b"COPY public.attachments" in dump
             dump_hits = count_hits(dump)
             log_hits += count_hits(pg_logged.encode())

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from referral.audit.models import AuditEvent
 from referral.auth.permissions import Role
 from referral.cases.models import Case
 from referral.extensions import db
 from tests.conftest import Browser
-from tests.crypto.committed import committed_app, is_postgres, make_staff
-from tests.crypto.test_canary import _sqlite_bytes
+from tests.crypto import canary
+from tests.crypto.committed import make_staff
 
 pytestmark = pytest.mark.no_db
 
@@ -91,48 +89,12 @@ def exercise(app) -> tuple[str, int, bytes]:
     return log.getvalue(), shown, audit
 
 
-def _pg_dump(url: str) -> bytes:
-    parsed = make_url(url)
-    return subprocess.run(
-        [
-            "/usr/bin/pg_dump",
-            "--no-owner",
-            "-h", parsed.host or "127.0.0.1",
-            "-p", str(parsed.port or 5432),
-            "-U", parsed.username or "postgres",
-            parsed.database,
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout  # fmt: skip
-
-
 def test_consent_remarks_never_reach_disk_dump_audit_or_logs(tmp_path):
-    with committed_app(tmp_path, "canary_consent_sqlite", postgres=False) as (app, url):
-        logged, shown, audit = exercise(app)
-        with app.app_context():
-            db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            db.session.commit()
-            db.engine.dispose()
-        file_hits = count_hits(_sqlite_bytes(url))
-    log_hits = count_hits(logged.encode())
-    audit_hits = count_hits(audit)
-    dump_hits: int | str = "skipped (TEST_DATABASE_URL is not PostgreSQL)"
-    if is_postgres():
-        with committed_app(tmp_path, "canary_consent", postgres=True) as (pg_app, pg_url):
-            pg_logged, pg_shown, pg_audit = exercise(pg_app)
-            dump = _pg_dump(pg_url)
-            assert b"COPY public.case_consents" in dump
-            dump_hits = count_hits(dump)
-            log_hits += count_hits(pg_logged.encode())
-            audit_hits += count_hits(pg_audit)
-            assert pg_shown > 0
-    print(
-        f"[security] consent canary hits: {file_hits} in sqlite file, {dump_hits} in pg_dump, "
-        f"{audit_hits} in the audit trail, {log_hits} in logs ({len(needles())} canaries; "
-        f"the case page showed them {shown} times)"
+    found = canary.hunt(
+        tmp_path, "consent", exercise, needles(), dump_must_hold=b"COPY public.case_consents"
     )
+    print(found.line("consent", len(needles())))
+    shown = found.shown
     assert shown >= len(needles())  # every remark was stored and readable by its caseworker
-    assert len(logged) > 0
-    assert file_hits == 0 and log_hits == 0 and audit_hits == 0
-    assert dump_hits == 0 or not is_postgres()
+    assert len(found.logged) > 0
+    assert found.clean
