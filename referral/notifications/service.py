@@ -66,13 +66,17 @@ def referral_link(referral_id: uuid.UUID) -> str:
 
 
 def provider_recipients(referral: Referral) -> list[User]:
-    """The active focal points of the organisation the referral is addressed to."""
+    """The active focal points of the organisation the referral is addressed to; for a
+    transfer of a case to another crisis centre, the supervisors who may accept it."""
+    from referral.referrals.policy import is_transfer
+
+    role = Role.SUPERVISOR if is_transfer(referral) else Role.PROVIDER
     return list(
         db.session.execute(
             select(User)
             .where(
                 User.organisation_id == referral.to_org_id,
-                User.role == Role.PROVIDER,
+                User.role == role,
                 User.is_active_account.is_(True),
             )
             .order_by(User.id)

@@ -279,3 +279,22 @@ def test_declining_needs_a_reason_and_the_sender_sees_it(move, login_as):
     # Declined: the page keeps its status but shows nothing of her, and no accept form.
     page = _html(boss.get(f"/referrals/transfers/{referral.id}"))
     assert NAME not in page and 'action="/referrals/transfers/' not in page
+
+
+def test_the_receiving_supervisors_are_told_and_the_referral_link_opens_the_transfer(
+    move, login_as
+):
+    from referral.notifications.models import Notification
+
+    referral = _sent(move)
+    told = {
+        n.user_id
+        for n in db.session.execute(
+            select(Notification).where(Notification.referral_id == referral.id)
+        ).scalars()
+    }
+    assert told == {move.new.supervisor.id}  # the one who may accept, not a caseworker
+    boss = login_as(move.new.supervisor)
+    opened = boss.get(f"/referrals/{referral.id}")
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith(f"/referrals/transfers/{referral.id}")

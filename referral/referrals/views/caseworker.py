@@ -187,6 +187,10 @@ def detail(referral_id: uuid.UUID):
     if referral is None:
         abort(404)
     access = policy.access_for(current_user, referral)
+    if access.as_provider and policy.is_transfer(referral):
+        # A receiving centre's supervisor answers a transfer on its own page (the
+        # provider's buttons need the inbox permission, which supervisors do not hold).
+        return redirect(url_for("referrals.transfer_detail", referral_id=referral.id))
     if access.as_provider:
         try:
             from referral.referrals.views.provider import provider_detail
