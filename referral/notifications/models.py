@@ -24,6 +24,7 @@ class NotificationKind(LabelledEnum):
     STATUS_CHANGED = "status_changed"
     FEEDBACK = "feedback"
     OVERDUE = "overdue"
+    WITHDRAWN = "withdrawn"
 
 
 # The whole text of a notification, in-app and by e-mail: nothing else is ever shown.
@@ -32,6 +33,7 @@ NotificationKind.LABELS = {
     NotificationKind.STATUS_CHANGED: _l("A referral you sent changed status"),
     NotificationKind.FEEDBACK: _l("New feedback on a referral"),
     NotificationKind.OVERDUE: _l("A referral is overdue"),
+    NotificationKind.WITHDRAWN: _l("A referral to your organisation was withdrawn"),
 }
 
 

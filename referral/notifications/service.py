@@ -211,6 +211,18 @@ def notify_status_changed(referral: Referral, actor: User | None = None) -> list
     return _tell(K.STATUS_CHANGED, users, referral_link(referral.id), referral.id, actor=actor)
 
 
+def notify_withdrawn(referral: Referral, actor: User | None = None) -> list[Notification]:
+    """The caseworker withdrew a referral: its provider should stop working on it (the
+    page behind the link now shows only the status and the provider's own notes)."""
+    return _tell(
+        K.WITHDRAWN,
+        provider_recipients(referral),
+        referral_link(referral.id),
+        referral.id,
+        actor=actor,
+    )
+
+
 def notify_feedback(referral: Referral, actor: User | None = None) -> list[Notification]:
     users = caseworker_recipients([referral]).get(referral.id, [])
     return _tell(K.FEEDBACK, users, referral_link(referral.id), referral.id, actor=actor)

@@ -35,6 +35,8 @@ def test_no_notification_or_email_carries_identifying_data_or_the_case_code(smtp
     db.session.flush()
     reminders.send_reminders()
     db.session.commit()
+    lifecycle.withdraw_referral(w.owner, other, other.lock_version)
+    db.session.commit()
 
     rows = list(db.session.execute(select(Notification)).scalars())
     assert {n.kind for n in rows} == set(NotificationKind)

@@ -187,3 +187,13 @@ def test_no_notification_carries_a_name_a_case_code_or_a_summary(w):
 def test_a_notification_row_knows_nothing_but_kind_link_and_times():
     columns = {c.key for c in Notification.__table__.columns}
     assert columns == {"id", "user_id", "kind", "link", "referral_id", "created_at", "read_at"}
+
+
+def test_a_withdrawal_tells_the_providers_focal_points_to_stop(w):
+    referral = send(w)
+    lifecycle.withdraw_referral(w.owner, referral, referral.lock_version)
+    db.session.flush()
+    assert recipients(K.WITHDRAWN) == {w.officer.id, w.officer2.id}
+    [told, _other] = notifications(kind=K.WITHDRAWN)
+    assert told.text == "A referral to your organisation was withdrawn"
+    assert told.link == f"/referrals/{referral.id}"

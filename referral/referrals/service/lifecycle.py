@@ -382,6 +382,8 @@ def withdraw_referral(user: User, referral: Referral, lock_version) -> Referral:
     db.session.flush()
     _timeline(referral.case, referral, "referral_withdrawn")
     audit_case("referral_withdrawn", referral.case, referral=str(referral.id))
+    if current is not S.DRAFT:  # a draft was never in the provider's inbox
+        notifications.notify_withdrawn(referral, actor=user)  # notifications
     return referral
 
 
