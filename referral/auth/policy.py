@@ -27,6 +27,14 @@ from referral.extensions import db
 CASE_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 
 
+def real_user(user):
+    """The user object behind flask_login's `current_user` proxy (or the user given):
+    every attribute read through the proxy costs a context lookup, and the policies
+    decide many objects per page."""
+    unwrap = getattr(user, "_get_current_object", None)
+    return unwrap() if unwrap is not None else user
+
+
 def _is_admin(actor: User | None) -> bool:
     return actor is not None and actor.can(Permission.USERS_MANAGE)
 

@@ -27,6 +27,7 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 
 from referral.auth.models import User
 from referral.auth.permissions import NO_CASE_ACCESS_ROLES, Permission, Role
+from referral.auth.policy import real_user
 from referral.cases.models import Case, CaseAssignment, CaseStatus
 from referral.crypto import grants
 from referral.crypto.grants import CONTACT, FIELD_UNITS, NAME, READ, WRITE, Grant, GrantError
@@ -145,15 +146,8 @@ def _decision(readable: frozenset, writable: frozenset, reason: str, supervisor:
     return access
 
 
-def _real(user):
-    """The user object behind flask_login's `current_user` proxy: every attribute read
-    through the proxy costs a context lookup, and a list decides 50 cases."""
-    unwrap = getattr(user, "_get_current_object", None)
-    return unwrap() if unwrap is not None else user
-
-
 def access_for(user: User | None, case: Case) -> CaseAccess:
-    user = _real(user)
+    user = real_user(user)
     scope = _scope(user)
     if not _scope_matches(scope, case):
         return _NO_ACCESS
@@ -165,10 +159,6 @@ def access_for(user: User | None, case: Case) -> CaseAccess:
         return _decision(CASE_UNITS, frozenset(), "closed", supervisor)
     reason = "organisation" if scope.kind == ORGANISATION else "own_or_assigned"
     return _decision(CASE_UNITS, writable, reason, supervisor)
-
-
-def can_read(user: User | None, case: Case) -> bool:
-    return access_for(user, case).visible
 
 
 def can_erase(user: User | None, case: Case) -> bool:
@@ -200,7 +190,7 @@ def grant_for(
 ) -> Grant:
     """A decryption grant for `units` of the case (all the access allows when None), to
     read or to write. GrantError when the access decision does not allow it."""
-    user = _real(user)
+    user = real_user(user)
     access = access_for(user, case)
     allowed = access.writable if mode == WRITE else access.readable
     wanted = allowed if units is None else frozenset(units)

@@ -74,10 +74,6 @@ class EncryptedField:
     unit: str
     kind: str
 
-    @property
-    def group(self) -> str:
-        return self.unit
-
 
 class encrypted:  # lower case: reads as a declaration, like mapped_column
     """Declare an encrypted attribute stored in the `<name>_ct` column, in a field unit

@@ -80,8 +80,6 @@ FIELD_UNITS = frozenset(
         PROVIDER_NOTES,
     }
 )
-# Kept for callers that speak of groups: every unit is a group of one or more attributes.
-FIELD_GROUPS = FIELD_UNITS
 
 READ = "read"
 WRITE = "write"  # a write grant reads too: an edit form shows the value it replaces
@@ -140,10 +138,6 @@ class Grant:
 
     def __post_init__(self):
         raise GrantError("grants are issued by access policies only")
-
-    @property
-    def groups(self) -> frozenset[str]:
-        return self.units
 
     def covers(self, case_id: uuid.UUID, unit: str) -> bool:
         return self.case_id == case_id and unit in self.units

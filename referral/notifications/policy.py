@@ -6,18 +6,14 @@ from __future__ import annotations
 from sqlalchemy import Select, false, select
 
 from referral.auth.models import User
+from referral.auth.policy import real_user
 from referral.cases.policy import parse_id
 from referral.extensions import db
 from referral.notifications.models import Notification
 
 
-def _real(user):
-    unwrap = getattr(user, "_get_current_object", None)
-    return unwrap() if unwrap is not None else user
-
-
 def visible_notifications(user: User | None) -> Select:
-    user = _real(user)
+    user = real_user(user)
     if user is None or not getattr(user, "is_authenticated", False):
         return select(Notification).where(false())
     return select(Notification).where(Notification.user_id == user.id)

@@ -24,6 +24,7 @@ from sqlalchemy import Select, and_, false, or_, select
 
 from referral.auth.models import User
 from referral.auth.permissions import Permission, Role
+from referral.auth.policy import real_user
 from referral.cases import policy as case_policy
 from referral.cases.models import Case
 from referral.crypto import grants
@@ -35,11 +36,6 @@ from referral.referrals.models import Referral, ReferralStatus
 
 _ISSUER = grants.register_issuer("referrals.policy")
 PROVIDER_OWN_UNITS = frozenset({PROVIDER_NOTES, REFERRAL_FEEDBACK})
-
-
-def _real(user):
-    unwrap = getattr(user, "_get_current_object", None)
-    return unwrap() if unwrap is not None else user
 
 
 def _is_provider(user) -> bool:
@@ -79,7 +75,7 @@ def _incoming_transfers_clause(user):
 
 def visible_referrals(user: User | None) -> Select:
     """The starting point of every list, count and export of referrals."""
-    user = _real(user)
+    user = real_user(user)
     query = select(Referral)
     if _is_provider(user):
         return query.where(
@@ -92,7 +88,7 @@ def visible_referrals(user: User | None) -> Select:
 
 def visible_clause(user: User | None):
     """The same scope as a WHERE clause over `Referral` joined to `Case`."""
-    user = _real(user)
+    user = real_user(user)
     if _is_provider(user):
         return and_(
             Referral.to_org_id == user.organisation_id, Referral.status != ReferralStatus.DRAFT
@@ -106,7 +102,7 @@ def visible_clause(user: User | None):
 
 def incoming_transfers(user: User | None) -> Select:
     """The transfers addressed to a supervisor's centre that are not its cases yet."""
-    user = _real(user)
+    user = real_user(user)
     if not _receives_transfers(user):
         return select(Referral).where(false())
     return (
@@ -147,7 +143,7 @@ def consent_stands(referral: Referral) -> bool:
 
 
 def access_for(user: User | None, referral: Referral) -> ReferralAccess:
-    user = _real(user)
+    user = real_user(user)
     if _is_provider(user):
         if referral.to_org_id != user.organisation_id or referral.status == ReferralStatus.DRAFT:
             return ReferralAccess(False)
@@ -194,7 +190,7 @@ def shared_grant(user: User, referral: Referral, access: ReferralAccess | None =
     """The read grant for what a provider may see of the survivor on this referral now:
     exactly the units of its visible items, for its case. GrantError when there is
     nothing to see (closed, withdrawn consent, not theirs)."""
-    user = _real(user)
+    user = real_user(user)
     access = access or access_for(user, referral)
     if not access.as_provider:
         raise GrantError("shared views are for the provider the referral is addressed to")
@@ -207,7 +203,7 @@ def shared_grant(user: User, referral: Referral, access: ReferralAccess | None =
 def provider_grant(user: User, referral: Referral, mode: str = READ) -> Grant:
     """The provider's own writing on the referral (feedback, notes): theirs to read
     always, to write while the referral is open (notes: always)."""
-    user = _real(user)
+    user = real_user(user)
     access = access_for(user, referral)
     if not access.as_provider:
         raise GrantError("not the provider of this referral")
@@ -222,7 +218,7 @@ def provider_grant(user: User, referral: Referral, mode: str = READ) -> Grant:
 def blank_notes_grant(user: User, referral: Referral) -> Grant:
     """At sending only: the sender seals the provider-notes column empty (no read, no
     later write: the column is the provider's from then on)."""
-    user = _real(user)
+    user = real_user(user)
     if referral.status != ReferralStatus.SENT or referral.lock_version not in (None, 1):
         raise GrantError("the provider's notes are the provider's")
     if not _is_case_role(user) or not case_policy.access_for(user, referral.case).can_edit:

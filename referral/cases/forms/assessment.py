@@ -18,14 +18,13 @@ from wtforms import (
     StringField,
     TextAreaField,
     TimeField,
-    widgets,
 )
 from wtforms.validators import Length, Optional, ValidationError
 
 from referral.cases.forms.common import (
+    CheckboxesField,
     EnumSelectField,
     LockVersionField,
-    MultiSelectField,
     UUIDSelectField,
     as_choices,
 )
@@ -69,11 +68,6 @@ class YesNoField(RadioField):
         raw = self.raw_data[0] if self.raw_data else ""
         if raw.strip() and self.data is None:
             raise ValidationError(_l("Answer yes or no."))
-
-
-class CheckboxesField(MultiSelectField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def _input(cls, form):

@@ -5,12 +5,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from referral.cases.forms.common import (
+    CheckboxesField,
     EnumSelectField,
     LockVersionField,
-    MultiSelectField,
     as_choices,
 )
 from referral.cases.models import (
@@ -23,11 +22,6 @@ from referral.cases.models import (
     ReturnReason,
     Satisfaction,
 )
-
-
-class CheckboxesField(MultiSelectField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AttachmentForm(FlaskForm):

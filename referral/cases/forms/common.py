@@ -7,6 +7,7 @@ import uuid
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 CHOOSE = _l("— choose —")
 STALE_FORM = _l("This form is out of date: the case may have changed. Open the case again.")
@@ -101,3 +102,11 @@ class MultiSelectField(_Choices, SelectMultipleField):
     def pre_validate(self, form):
         if any(str(v) not in self._values() for v in self.data or []):
             raise ValidationError(_l("Choose one of the options."))
+
+
+class CheckboxesField(MultiSelectField):
+    """A multiple choice shown as a list of checkboxes (values must be among the
+    choices)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

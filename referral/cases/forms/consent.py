@@ -8,10 +8,14 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, TextAreaField, widgets
+from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from referral.cases.forms.common import EnumSelectField, LockVersionField, MultiSelectField
+from referral.cases.forms.common import (
+    CheckboxesField,
+    EnumSelectField,
+    LockVersionField,
+)
 from referral.cases.models import (
     ChildAssent,
     ConsentDecision,
@@ -32,13 +36,6 @@ def _parsed(kind, values):
             yield kind(str(value))
         except ValueError:
             continue
-
-
-class CheckboxesField(MultiSelectField):
-    """A list of checkboxes (easier than a multiple select on a phone)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class ConsentForm(FlaskForm):

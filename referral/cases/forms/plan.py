@@ -14,12 +14,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from referral.cases.forms.common import (
+    CheckboxesField,
     EnumSelectField,
     LockVersionField,
-    MultiSelectField,
     UUIDSelectField,
     as_choices,
 )
@@ -72,11 +71,6 @@ class ServiceTypeField(SelectField):
             raise ValidationError(_l("Choose one of the options."))
 
 
-class MultiCheckboxField(MultiSelectField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class ActionItemForm(FlaskForm):
     area = EnumSelectField(_l("Need area"), enum=PlanArea)
     goal = _text(_l("Goal agreed with her"), 2000)
@@ -118,7 +112,7 @@ class OrderForm(FlaskForm):
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
     extended_until = DateField(_l("Extended until"), validators=[Optional()])
-    conditions = MultiCheckboxField(
+    conditions = CheckboxesField(
         _l("Conditions"), choices=as_choices(OrderCondition.choices()), validators=[Optional()]
     )
     conditions_text = _text(_l("Conditions in the order's words"), 5000)

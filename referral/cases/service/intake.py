@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from dataclasses import fields as dc_fields
 from datetime import date, datetime
 
@@ -382,7 +382,3 @@ def update_case(
 
 
 # --- lists ------------------------------------------------------------------------------
-
-
-def detail_as_dict(detail: CaseDetail) -> dict:
-    return asdict(detail)

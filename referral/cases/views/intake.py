@@ -30,7 +30,7 @@ from referral.cases.sections import build_sections, case_section
 from referral.cases.service import intake, timeline
 from referral.cases.service.common import one_read_event
 from referral.cases.views import bp
-from referral.cases.views.common import erased_page, load_case, refused, stale, status
+from referral.cases.views.common import closed_page, erased_page, load_case, refused, stale, status
 from referral.crypto.envelope import DecryptionError, KeyDestroyedError
 from referral.crypto.grants import GrantError
 from referral.directory.models import Location
@@ -164,7 +164,7 @@ def edit(case_id: uuid.UUID):
     if case.is_erased:
         return erased_page(case)
     if not access.can_edit:
-        return render_template("cases/closed.html", case=case), 409
+        return closed_page(case)
     form = EditCaseForm()
     form.residence_location_id.choices = _residence_choices()
     if request.method == "GET":

@@ -203,7 +203,7 @@ def send_referral(user: User, case: Case, data: ReferralInput) -> Referral:
     fields.write(
         referral, "override_reason", override if referral.consent_override else None, grant
     )
-    fields.write(referral, "feedback", None, policy_free_grant(user, case))
+    fields.write(referral, "feedback", None, _feedback_grant(user, case))
     fields.write(referral, "provider_notes", None, _blank_grant(user, referral))
     db.session.add(referral)
     _event(referral, None, S.SENT, actor=user, detail={"items": len(items)})
@@ -223,7 +223,7 @@ def send_referral(user: User, case: Case, data: ReferralInput) -> Referral:
     return referral
 
 
-def policy_free_grant(user: User, case: Case):
+def _feedback_grant(user: User, case: Case):
     """The caseworker's write grant for the feedback column (sealed empty at sending,
     written later by the provider or, on paper, by the caseworker)."""
     return case_policy.grant_for(user, case, {U.REFERRAL_FEEDBACK}, U.WRITE)
@@ -285,13 +285,6 @@ def _move(user: User, referral: Referral, to: ReferralStatus, *, on_behalf: bool
     )
     notifications.notify_status_changed(referral, actor=user)  # notifications
     return referral
-
-
-def _actor_may_act(user: User, referral: Referral) -> bool:
-    access = policy.access_for(user, referral)
-    if not access.visible:
-        raise GrantError("no such referral")
-    return access.can_act
 
 
 def provider_step(
