@@ -50,7 +50,11 @@ PASSWORD_MAX_LENGTH = 128
 
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_ENABLED = True
-LOGIN_RATE_LIMIT = "10 per minute"
+# Failed sign-ins only (a success is never counted). Per address: loose enough for an
+# office of many staff behind one public address mistyping at 9:00. Per account: tight,
+# from any address, since that is where guessing a password happens.
+LOGIN_RATE_LIMIT = "30 per minute;200 per hour"
+LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;20 per hour"
 RATELIMIT_HEADERS_ENABLED = False
 
 # Trusted reverse proxies in front of the app (for client IP in logs and limits).

@@ -13,6 +13,7 @@ ARGON2_MEMORY_COST = 8
 ARGON2_PARALLELISM = 1
 # On, so that the limiter is exercised; the limit is out of reach except where a test lowers it.
 LOGIN_RATE_LIMIT = "100000 per minute"
+LOGIN_ACCOUNT_RATE_LIMIT = "100000 per minute"
 LOG_TRACEBACKS = True  # tests only: real deployments log the type, never the message
 
 # --- Case file: attachments ---------------------------------------------------------

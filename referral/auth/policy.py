@@ -85,9 +85,13 @@ def _grants_case_access(user: User) -> bool:
 
 
 def can_change_access(actor: User | None, target: User) -> bool:
-    """Change role or organisation, reset the password, reactivate."""
+    """Change role or organisation, reset the password, reactivate. Never one's own
+    account: no one raises their own access or moves themselves to another organisation
+    (and one's own password is changed with the current one, on the account page)."""
     if actor is None:
         return True
+    if actor.id == target.id:
+        return False
     if _is_admin(actor):
         return not _grants_case_access(target)
     return (

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    current_app,
     abort,
     flash,
     redirect,
@@ -28,8 +29,9 @@ users_bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: `next` must never send a user to another host."""
-    if target:
+    """Only same-site paths: `next` must never send a user to another host, and a
+    control character (a line break would split the Location header) is refused."""
+    if target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         parts = urlsplit(target)
         if (
             not parts.scheme
@@ -43,14 +45,28 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_limit() -> str:
-    from flask import current_app
-
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    # The name as typed, folded: guesses at one account count together from any address.
+    return "account:" + request.form.get("username", "").strip().casefold()[:64]
+
+
+def _failed(response) -> bool:
+    # Only failures count: twenty colleagues signing in from one office address at 9:00
+    # are twenty successes, not an attack. A success redirects; a failure re-renders.
+    return response.status_code != 302
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))

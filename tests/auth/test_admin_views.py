@@ -291,3 +291,28 @@ def test_user_list_filters_by_role_and_search(login_as):
     factories.UserFactory(username="zarina.case")
     page = admin.get("/admin/users/?q=zarina&role=provider").get_data(as_text=True)
     assert "zarina.police" in page and "zarina.case" not in page
+
+
+@pytest.mark.parametrize("role", ["admin", "supervisor"])
+def test_no_one_changes_their_own_role_or_organisation(login_as, role):
+    b = login_as(role)
+    me = b.user
+    other_org = factories.OrganisationFactory(org_type=me.organisation.org_type)
+    page = b.get(f"/admin/users/{me.id}").get_data(as_text=True)
+    role_select = re.search(r'<select[^>]*name="role"[^>]*>', page)
+    assert role_select and "disabled" in role_select.group(0), "own role is editable"
+    response = b.post(
+        f"/admin/users/{me.id}",
+        {
+            "username": me.username,
+            "full_name": me.full_name,
+            "email": "",
+            "role": "auditor" if role == "admin" else "admin",
+            "organisation_id": str(other_org.id),
+            "locale": "",
+        },
+    )
+    assert response.status_code in (302, 422)
+    db.session.expire_all()
+    assert db.session.get(User, me.id).role == Role(role)
+    assert db.session.get(User, me.id).organisation_id != other_org.id

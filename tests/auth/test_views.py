@@ -1,5 +1,7 @@
 """Signing in and out, own password, language: what a member of staff sees."""
 
+import pytest
+
 from referral.audit.models import AuditEvent
 from referral.auth.models import UserSession
 from referral.extensions import db
@@ -171,20 +173,80 @@ def test_language_switch_changes_the_interface(login_as):
     assert "Выйти" in page
 
 
-def test_repeated_sign_in_attempts_are_slowed_down(app, browser):
+@pytest.fixture
+def tight_limits(app):
+    """The sign-in limits lowered to reachable numbers, and reset around the test."""
     from referral.extensions import limiter
 
-    user = factories.UserFactory()
-    limit = app.config["LOGIN_RATE_LIMIT"]
-    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    saved = app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+    def set_limits(per_address: str, per_account: str) -> None:
+        app.config["LOGIN_RATE_LIMIT"] = per_address
+        app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = per_account
+
     limiter.reset()
-    try:
-        statuses = [browser.login(user.username, "wrong guess").status_code for _ in range(4)]
-        refused = browser.login(user.username)
-    finally:
-        app.config["LOGIN_RATE_LIMIT"] = limit
-        limiter.reset()
+    yield set_limits
+    app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = saved
+    limiter.reset()
+
+
+def test_repeated_wrong_passwords_for_one_account_are_slowed_down(tight_limits, browser):
+    tight_limits("100 per minute", "3 per minute")
+    user = factories.UserFactory()
+    statuses = [browser.login(user.username, "wrong guess").status_code for _ in range(4)]
+    refused = browser.login(user.username)
     assert statuses == [200, 200, 200, 429]
     assert refused.status_code == 429
     assert "Too many attempts" in refused.get_data(as_text=True)
     assert db.session.query(AuditEvent).filter_by(action="excess_rate_limit_exceeded").count()
+
+
+def test_guesses_at_one_account_count_together_whatever_the_spelling(tight_limits, browser):
+    tight_limits("100 per minute", "2 per minute")
+    user = factories.UserFactory()
+    for typed in (user.username, f"  {user.username.upper()} "):
+        assert browser.login(typed, "wrong guess").status_code == 200
+    assert browser.login(user.username).status_code == 429
+
+
+def test_an_office_of_many_staff_behind_one_address_all_sign_in(tight_limits, make_browser):
+    # The per-address limit counts failures, not people: 20 colleagues at 9:00 get in.
+    tight_limits("10 per minute", "3 per minute")
+    users = factories.UserFactory.create_batch(20)
+    statuses = [make_browser().login(u.username).status_code for u in users]
+    assert statuses == [302] * 20
+
+
+def test_a_locked_account_does_not_lock_out_its_colleagues(tight_limits, make_browser):
+    tight_limits("100 per minute", "2 per minute")
+    attacked, colleague = factories.UserFactory.create_batch(2)
+    guesser = make_browser()
+    for _ in range(2):
+        guesser.login(attacked.username, "wrong guess")
+    assert guesser.login(attacked.username, "wrong guess").status_code == 429
+    assert make_browser().login(colleague.username).status_code == 302
+
+
+def test_many_failures_from_one_address_are_refused_for_every_account(tight_limits, browser):
+    tight_limits("3 per minute", "100 per minute")
+    for user in factories.UserFactory.create_batch(3):
+        assert browser.login(user.username, "wrong guess").status_code == 200
+    assert browser.login(factories.UserFactory().username).status_code == 429
+
+
+@pytest.mark.parametrize("target", ["/%0D%0Ab", "/cases%0aSet-Cookie:x=1", "/%09", "/%7F"])
+def test_a_next_with_a_control_character_goes_home_after_sign_in(browser, target):
+    user = factories.UserFactory()
+    response = browser.post(
+        f"/login?next={target}", {"username": user.username, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_a_language_change_with_a_line_break_in_next_is_saved_and_goes_home(login_as):
+    b = login_as("caseworker")
+    response = b.post("/language", {"lang": "ky", "next": "/\r\nb"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert 'lang="ky"' in b.get("/").get_data(as_text=True)
