@@ -5,8 +5,8 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
