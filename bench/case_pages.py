@@ -269,13 +269,15 @@ class Server:
     def sign_in(self, username: str) -> None:
         status, page, set_cookie = self.get("/login", cookie=False)
         token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
-        assert status == 200 and token and set_cookie, "no login form"
+        if status != 200 or not token or not set_cookie:
+            raise RuntimeError(f"no login form ({status})")
         self.cookie = set_cookie.split(";", 1)[0]
         body = urllib.parse.urlencode(
             {"username": username, "password": PASSWORD, "csrf_token": token.group(1).decode()}
         )
         status, _page, set_cookie = self.request("POST", "/login", body)
-        assert status == 302 and set_cookie, f"sign-in failed ({status})"
+        if status != 302 or not set_cookie:
+            raise RuntimeError(f"sign-in failed ({status})")
         self.cookie = set_cookie.split(";", 1)[0]
 
     def follow_next(self, path: str, pages: int) -> str:

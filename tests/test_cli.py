@@ -45,7 +45,8 @@ def test_users_create_explains_refusals(app):
     assert result.exit_code != 0
     assert "cannot belong" in result.output
     bad = _run(app, "users", "create", "x.y", "--role", "caseworker", "--organisation", "nope")
-    assert bad.exit_code != 0 and "not an organisation id" in bad.output
+    assert bad.exit_code != 0
+    assert "not an organisation id" in bad.output
 
 
 def test_demo_seed_is_repeatable_and_prints_logins(app):
@@ -86,11 +87,13 @@ def test_every_demo_user_signs_in_and_sees_a_home_page(app, make_browser):
     caseworker = make_browser()
     caseworker.login("caseworker", DEMO_PASSWORD)
     cases = caseworker.get("/cases/").get_data(as_text=True)
-    assert "Айгүл Токтогулова" in cases and "Nazgul Osmonova" in cases
+    assert "Айгүл Токтогулова" in cases
+    assert "Nazgul Osmonova" in cases
 
 
 def test_audit_verify_command(app):
     factories.UserFactory()
     _run(app, "demo", "seed")
     result = _run(app, "audit", "verify")
-    assert result.exit_code == 0 and "intact" in result.output
+    assert result.exit_code == 0
+    assert "intact" in result.output

@@ -1,5 +1,7 @@
 """Migrations are the only source of the schema: they must build exactly the models."""
 
+import re
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -22,7 +24,7 @@ def test_migration_files_are_date_prefixed_and_form_one_line():
 
     versions = Path(__file__).resolve().parent.parent / "migrations"
     for path in (versions / "versions").glob("*.py"):
-        assert path.name[:8].isdigit() and path.name[8] == "_", path.name
+        assert re.match(r"\d{8}_", path.name), path.name
     config = Config()
     config.set_main_option("script_location", str(versions))
     heads = ScriptDirectory.from_config(config).get_heads()

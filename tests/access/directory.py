@@ -3,7 +3,6 @@ locations, HSDS exchange and the public finder."""
 
 from tests import factories
 from tests.access.matrix import (
-    FORBIDDEN,
     NOT_FOUND,
     OK,
     REDIRECT,
@@ -193,5 +192,3 @@ ENTRIES = [
     ),
     Entry("finder.index", "/find/", dict.fromkeys(ROLES, OK)),
 ]
-
-assert FORBIDDEN

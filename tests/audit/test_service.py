@@ -35,7 +35,8 @@ def test_events_are_numbered_without_gaps_and_verify():
     events = _chain(5)
     assert [e.seq for e in events] == list(range(1, 6))
     result = audit.verify_chain()
-    assert result.ok and result.checked == 5
+    assert result.ok
+    assert result.checked == 5
 
 
 def test_detail_refuses_free_text_such_as_a_name():
@@ -50,7 +51,8 @@ def test_editing_any_entry_is_detected(position):
     _chain(5)
     _raw("UPDATE audit_events SET outcome = 'failure' WHERE seq = :s", s=position)
     result = audit.verify_chain()
-    assert not result.ok and result.first_bad_seq == position
+    assert not result.ok
+    assert result.first_bad_seq == position
 
 
 @pytest.mark.parametrize("position", [1, 3])

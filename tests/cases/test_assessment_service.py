@@ -98,9 +98,11 @@ def test_later_yeses_do_not_change_the_type():
 def test_bride_kidnapping_with_rape_is_rape_with_the_local_flags(worker, case):
     incident = _add(worker, case, q_forced_marriage=True, ala_kachuu=True, early_marriage=True)
     assert incident.gbv_type == GBVType.RAPE
-    assert incident.ala_kachuu and incident.early_marriage
+    assert incident.ala_kachuu
+    assert incident.early_marriage
     assert incident.abduction_type == AbductionType.OTHER  # ala kachuu is an abduction
-    assert incident.q_penetration is True and incident.q_forced_marriage is True
+    assert incident.q_penetration is True
+    assert incident.q_forced_marriage is True
 
 
 def test_bride_kidnapping_without_rape_is_a_forced_marriage(worker, case):
@@ -119,7 +121,8 @@ def test_questions_before_the_first_yes_must_be_answered(worker, case):
     # After the first yes, the remaining questions may stay unanswered.
     answers["q_sexual_contact"] = False
     incident = _add(worker, case, **answers)
-    assert incident.gbv_type == GBVType.PHYSICAL_ASSAULT and incident.q_denial is None
+    assert incident.gbv_type == GBVType.PHYSICAL_ASSAULT
+    assert incident.q_denial is None
 
 
 # --- dates and derived values -----------------------------------------------------------
@@ -161,13 +164,15 @@ def test_the_report_date_defaults_to_today(worker, case):
 def test_time_given_in_bishkek_is_stored_in_utc(worker, case):
     incident = _add(worker, case, incident_date=date(2026, 11, 29), incident_time=time(2, 30))
     assert incident.occurred_at == datetime(2026, 11, 28, 20, 30, tzinfo=UTC)
-    assert incident.is_time_known and incident.time_of_day == TimeOfDay.EVENING_NIGHT
+    assert incident.is_time_known
+    assert incident.time_of_day == TimeOfDay.EVENING_NIGHT
 
 
 def test_without_a_time_the_incident_counts_from_midday_and_never_after_now(worker, case):
     earlier = _add(worker, case, incident_date=date(2026, 11, 28), incident_time=None)
     assert earlier.occurred_at == datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # 12:00 Bishkek
-    assert not earlier.is_time_known and earlier.time_of_day == TimeOfDay.UNKNOWN
+    assert not earlier.is_time_known
+    assert earlier.time_of_day == TimeOfDay.UNKNOWN
     morning = NOW.replace(hour=3)  # 09:00 in Bishkek
     today = incidents.add_incident(
         worker, case, _incident(incident_date=date(2026, 11, 30), incident_time=None), now=morning
@@ -227,7 +232,8 @@ def test_narrative_is_encrypted_and_read_back_on_the_case_page(worker, case):
     assert "пришёл".encode() not in bytes(raw)
     (view,) = incidents.read_incidents(worker, case, now=NOW)
     assert view.narrative == "Он пришёл ночью"
-    assert view.windows_open and view.windows.pep_open
+    assert view.windows_open
+    assert view.windows.pep_open
 
 
 def test_update_replaces_the_incident_and_a_stale_save_names_what_changed(worker, case):
@@ -286,9 +292,11 @@ def test_the_first_perpetrator_is_the_main_one_until_another_is_marked(worker, c
     incident = _add(worker, case)
     first = perpetrators.add_perpetrator(worker, case, incident, _perp(name="Бакыт"))
     second = perpetrators.add_perpetrator(worker, case, incident, _perp())
-    assert first.is_primary and not second.is_primary
+    assert first.is_primary
+    assert not second.is_primary
     third = perpetrators.add_perpetrator(worker, case, incident, _perp(is_primary=True))
-    assert third.is_primary and not first.is_primary
+    assert third.is_primary
+    assert not first.is_primary
     (view,) = incidents.read_incidents(worker, case, now=NOW)
     assert view.perpetrators[0].id == third.id
     assert {p.name for p in view.perpetrators} == {"Бакыт", None}
@@ -330,7 +338,8 @@ def test_a_stale_perpetrator_save_is_refused(worker, case):
     )
     with pytest.raises(StaleError) as stale:
         perpetrators.update_perpetrator(worker, case, p, _perp(is_primary=True), version)
-    assert stale.value.changed == ["name"] and stale.value.current["name"] == "Бакыт Ж."
+    assert stale.value.changed == ["name"]
+    assert stale.value.current["name"] == "Бакыт Ж."
 
 
 # --- risk -------------------------------------------------------------------------------
@@ -350,12 +359,14 @@ def test_medium_and_high_risk_need_a_safety_plan(worker, case, level):
     assert _fields(refused.value) == {"safety_concern", "safety_where_to_go"}
     assert case.risk_level is None
     record = risk.assess_risk(worker, case, _risk(level, **PLAN), None)
-    assert record.has_safety_plan and case.risk_level == level
+    assert record.has_safety_plan
+    assert case.risk_level == level
 
 
 def test_low_risk_needs_no_plan_and_immediate_danger_means_high(worker, case):
     record = risk.assess_risk(worker, case, _risk(RiskLevel.LOW), None)
-    assert not record.has_safety_plan and case.risk_level == RiskLevel.LOW
+    assert not record.has_safety_plan
+    assert case.risk_level == RiskLevel.LOW
     with pytest.raises(CaseError) as refused:
         risk.assess_risk(worker, case, _risk(RiskLevel.LOW, immediate_danger=True), record.id)
     assert _fields(refused.value) == {"level"}
@@ -369,14 +380,20 @@ def test_reassessments_are_kept_and_the_latest_is_copied_to_the_case(worker, cas
         None,
         now=NOW,
     )
-    assert case.risk_level == RiskLevel.HIGH and case.immediate_danger
+    assert case.risk_level == RiskLevel.HIGH
+    assert case.immediate_danger
     second = risk.assess_risk(worker, case, _risk(RiskLevel.LOW), first.id, now=NOW + timedelta(1))
-    assert case.risk_level == RiskLevel.LOW and not case.immediate_danger
+    assert case.risk_level == RiskLevel.LOW
+    assert not case.immediate_danger
     rows = db.session.execute(select(RiskAssessment)).scalars().all()
-    assert len(rows) == 2 and first.factors == ["weapon"] and first.level == RiskLevel.HIGH
+    assert len(rows) == 2
+    assert first.factors == ["weapon"]
+    assert first.level == RiskLevel.HIGH
     current, earlier = risk.read_risk(worker, case)
-    assert current.id == second.id and [e.id for e in earlier] == [first.id]
-    assert earlier[0].factors == (RiskFactor.WEAPON,) and earlier[0].plan == {}
+    assert current.id == second.id
+    assert [e.id for e in earlier] == [first.id]
+    assert earlier[0].factors == (RiskFactor.WEAPON,)
+    assert earlier[0].plan == {}
     assert risk.risk_values(worker, case, first)["safety_concern"] == "He has a key"
 
 
@@ -385,7 +402,8 @@ def test_a_reassessment_from_an_old_form_is_stale(worker, case):
     risk.assess_risk(worker, case, _risk(RiskLevel.HIGH, **PLAN), first.id)
     with pytest.raises(StaleError) as stale:
         risk.assess_risk(worker, case, _risk(RiskLevel.LOW), first.id)
-    assert "level" in stale.value.changed and stale.value.current["level"] == RiskLevel.HIGH
+    assert "level" in stale.value.changed
+    assert stale.value.current["level"] == RiskLevel.HIGH
     with pytest.raises(StaleError):  # nobody had assessed, and now someone has
         risk.assess_risk(worker, case, _risk(RiskLevel.LOW), None)
     assert case.risk_level == RiskLevel.HIGH
@@ -411,10 +429,13 @@ def test_needs_are_kept_as_history_and_the_latest_is_shown(worker, case):
     )
     assert len(db.session.execute(select(NeedsAssessment)).all()) == 2
     current, earlier = risk.read_needs(worker, case)
-    assert current.id == second.id and [e.id for e in earlier] == [first.id]
+    assert current.id == second.id
+    assert [e.id for e in earlier] == [first.id]
     needs = {n.area: n for n in current.needs}
-    assert needs["legal"].text == "Divorce, alimony" and needs["legal"].priority.value == "medium"
-    assert needs["safety"].priority == NeedPriority.NONE and needs["safety"].text is None
+    assert needs["legal"].text == "Divorce, alimony"
+    assert needs["legal"].priority.value == "medium"
+    assert needs["safety"].priority == NeedPriority.NONE
+    assert needs["safety"].text is None
     assert {n.area: n.priority for n in earlier[0].needs}["safety"] == NeedPriority.HIGH
 
 
@@ -464,8 +485,10 @@ def test_open_windows_lists_only_my_cases_with_open_windows(worker, case):
     assert [w.incident_id for w in windows] == [flagged.id, rape.id]  # most urgent first
     assert {w.case_code for w in windows} == {case.case_code}
     by_id = {w.incident_id: w for w in windows}
-    assert by_id[rape.id].pep_hours_left is not None and round(by_id[rape.id].pep_hours_left) == 1
-    assert by_id[flagged.id].pep_hours_left is None and round(by_id[flagged.id].ec_hours_left) == 1
+    assert by_id[rape.id].pep_hours_left is not None
+    assert round(by_id[rape.id].pep_hours_left) == 1
+    assert by_id[flagged.id].pep_hours_left is None
+    assert round(by_id[flagged.id].ec_hours_left) == 1
 
     supervisor = factories.UserFactory(role=Role.SUPERVISOR, organisation=worker.organisation)
     codes = {w.case_code for w in assessment.open_medical_windows(supervisor, now=NOW)}

@@ -61,11 +61,14 @@ def test_a_pdf_is_stored_encrypted_under_a_random_name_and_opens_again(worker, c
     db.session.commit()
     (path,) = _files(store)
     raw = path.read_bytes()
-    assert path.name == attachment.storage_id and "Токтогулова" not in path.name
-    assert b"CANARY-ATTACHMENT" not in raw and b"%PDF" not in raw
+    assert path.name == attachment.storage_id
+    assert "Токтогулова" not in path.name
+    assert b"CANARY-ATTACHMENT" not in raw
+    assert b"%PDF" not in raw
     assert not list(store.glob(".*.tmp"))  # written to a temporary file, then renamed
     opened = attachments.open_attachment(worker, case, attachment)
-    assert opened.data == PDF and opened.media_type == MediaType.PDF
+    assert opened.data == PDF
+    assert opened.media_type == MediaType.PDF
     assert opened.download_name == f"{case.case_code}-other.pdf"
     (view,) = attachments.list_attachments(worker, case)
     assert view.original_name == "справка Токтогулова.pdf"
@@ -83,7 +86,8 @@ def test_images_are_typed_by_their_first_bytes(worker, case, store, data, media)
 def test_an_exe_renamed_pdf_is_refused_and_nothing_is_written(worker, case, store):
     with pytest.raises(service.CaseError) as refused:
         _attach(worker, case, data=EXE, name="certificate.pdf")
-    assert refused.value.field == "file" and "PDF, JPEG and PNG" in str(refused.value.message)
+    assert refused.value.field == "file"
+    assert "PDF, JPEG and PNG" in str(refused.value.message)
     assert not store.exists() or _files(store) == []
 
 
@@ -203,4 +207,5 @@ def test_audit_names_the_attachment_never_its_name(worker, case, store):
     ).scalars()
     details = [e.detail for e in events]
     assert [d["attachment"] for d in details] == [str(attachment.id)] * 2
-    assert "Токтогулова" not in repr(details) and "справка" not in repr(details)
+    assert "Токтогулова" not in repr(details)
+    assert "справка" not in repr(details)

@@ -50,12 +50,15 @@ def _only(case):
 def test_attach_see_and_download_a_certificate(worker, case, store):
     assert worker.get(f"/cases/{case.id}/attachments/new").status_code == 200
     response = _upload(worker, case)
-    assert response.status_code == 302 and response.headers["Location"].endswith("#attachments")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#attachments")
     page = worker.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "Токтогулова справка.pdf" in page and "Forensic-medical certificate" in page
+    assert "Токтогулова справка.pdf" in page
+    assert "Forensic-medical certificate" in page
     attachment = _only(case)
     download = worker.get(f"/cases/{case.id}/attachments/{attachment.id}")
-    assert download.status_code == 200 and download.get_data() == PDF
+    assert download.status_code == 200
+    assert download.get_data() == PDF
     assert download.headers["Content-Type"] == "application/pdf"
     assert download.headers["Content-Disposition"] == (
         f'attachment; filename="{case.case_code}-forensic_certificate.pdf"'
@@ -82,7 +85,8 @@ def test_the_type_comes_from_the_content_not_the_browser(worker, case, store):
 def test_a_renamed_program_is_refused_on_the_form(worker, case, store):
     response = _upload(worker, case, data=EXE, name="certificate.pdf")
     body = response.get_data(as_text=True)
-    assert response.status_code == 422 and "Only PDF, JPEG and PNG" in body
+    assert response.status_code == 422
+    assert "Only PDF, JPEG and PNG" in body
     assert '<option selected value="forensic_certificate">' in body  # the choice is kept
     assert not store.exists() or list(store.iterdir()) == []
 
@@ -91,7 +95,8 @@ def test_no_file_and_no_kind_are_both_reported(worker, case, store):
     response = worker.post(f"/cases/{case.id}/attachments/new", {"kind": ""})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Choose what the document is." in body and "Choose a file to attach" in body
+    assert "Choose what the document is." in body
+    assert "Choose a file to attach" in body
 
 
 def test_a_file_over_the_limit_gets_a_message_not_an_error_page(
@@ -105,7 +110,8 @@ def test_a_file_over_the_limit_gets_a_message_not_an_error_page(
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 8192)
     response = _upload(worker, case, data=PDF + b"x" * 20000)
     body = response.get_data(as_text=True)
-    assert response.status_code == 422 and "The file is larger than" in body
+    assert response.status_code == 422
+    assert "The file is larger than" in body
     assert 'enctype="multipart/form-data"' in body
 
 
@@ -113,7 +119,8 @@ def test_the_request_limit_answers_a_stranger_with_the_plain_page(app, login_as,
     stranger = login_as("caseworker")
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 8192)
     response = _upload(stranger, case, data=PDF + b"x" * 20000)
-    assert response.status_code == 413 and "multipart" not in response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "multipart" not in response.get_data(as_text=True)
 
 
 def test_a_tampered_file_fails_closed(worker, case, store):
@@ -122,7 +129,8 @@ def test_a_tampered_file_fails_closed(worker, case, store):
     path = store / attachment.storage_id
     path.write_bytes(path.read_bytes()[:-1] + b"\x00")
     response = worker.get(f"/cases/{case.id}/attachments/{attachment.id}")
-    assert response.status_code == 500 and b"%PDF" not in response.get_data()
+    assert response.status_code == 500
+    assert b"%PDF" not in response.get_data()
     failures = db.session.execute(
         select(AuditEvent).where(AuditEvent.action == "crypt_decrypt_fail")
     ).scalars()

@@ -66,11 +66,13 @@ def _audit(action):
 def test_request_then_approve_closes_the_case(worker, supervisor, case):
     _request(worker, case)
     assert case.status == CaseStatus.CLOSURE_REQUESTED
-    assert case.closure_requested_by_id == worker.id and case.closure_reason == "needs_met"
+    assert case.closure_requested_by_id == worker.id
+    assert case.closure_reason == "needs_met"
     assert policy.access_for(worker, case).can_edit  # still editable while waiting
     closure.approve_closure(supervisor, case, case.lock_version)
     db.session.flush()
-    assert case.status == CaseStatus.CLOSED and case.closed_by_id == supervisor.id
+    assert case.status == CaseStatus.CLOSED
+    assert case.closed_by_id == supervisor.id
     assert not policy.access_for(worker, case).can_edit
     assert _events(case)[-2:] == ["closure_requested", "closure_approved"]
     (approved,) = _audit("closure_approved")
@@ -104,7 +106,9 @@ def test_the_reason_and_every_required_check_are_reported_at_once(worker, case):
     problems = dict(refused.value.errors)
     assert set(problems) == {"reason", "checklist"}
     message = str(problems["checklist"])
-    assert "safety plan" in message and "referral" in message and "follow-up" not in message
+    assert "safety plan" in message
+    assert "referral" in message
+    assert "follow-up" not in message
     assert case.status == CaseStatus.OPEN
 
 
@@ -138,7 +142,8 @@ def test_send_back_with_a_reason(worker, supervisor, case):
     assert no_reason.value.field == "return_reason"
     closure.return_closure(supervisor, case, ReturnReason.REFERRALS_OPEN, case.lock_version)
     db.session.flush()
-    assert case.status == CaseStatus.OPEN and case.closure_requested_at is None
+    assert case.status == CaseStatus.OPEN
+    assert case.closure_requested_at is None
     state = closure.closure_state(case)
     assert state.returned_reason == ReturnReason.REFERRALS_OPEN
     assert state.reason == ClosureReason.NEEDS_MET  # kept for the next request
@@ -156,8 +161,10 @@ def test_reopen_a_closed_case_with_a_reason(worker, supervisor, case):
     assert no_reason.value.field == "reason"
     closure.reopen_case(supervisor, case, ReopenReason.SURVIVOR_RETURNED, case.lock_version)
     db.session.flush()
-    assert case.status == CaseStatus.OPEN and case.closed_at is None
-    assert case.closure_reason is None and case.closure_checklist is None
+    assert case.status == CaseStatus.OPEN
+    assert case.closed_at is None
+    assert case.closure_reason is None
+    assert case.closure_checklist is None
     assert policy.access_for(worker, case).can_edit
     assert _events(case)[-1] == "case_reopened"
     (reopened,) = _audit("case_reopened")
@@ -196,7 +203,8 @@ def test_feedback_is_stored_without_case_user_or_time(worker, case):
     )
     columns = {c.key for c in inspect(ClientFeedback).columns}
     assert not {"case_id", "user_id", "created_at", "recorded_by_id"} & columns
-    assert row.organisation_id == worker.organisation_id and row.month.day == 1
+    assert row.organisation_id == worker.organisation_id
+    assert row.month.day == 1
     assert row.staff_listened == FeedbackAnswer.NO_ANSWER
     (recorded,) = _audit("client_feedback_recorded")
     assert recorded.target_type == "organisation"
@@ -204,7 +212,8 @@ def test_feedback_is_stored_without_case_user_or_time(worker, case):
     assert str(row.id) not in repr((recorded.target_id, recorded.detail))
     assert "client_feedback" not in " ".join(_events(case))
     counts = closure.feedback_counts(worker.organisation_id)
-    assert counts.total == 1 and counts.answers["felt_safe"]["partly"] == 1
+    assert counts.total == 1
+    assert counts.answers["felt_safe"]["partly"] == 1
 
 
 def test_feedback_with_no_answer_at_all_is_refused(worker):

@@ -56,13 +56,16 @@ def test_caseworker_asks_supervisor_approves(worker, boss, case):
     assert _ask(worker, case).status_code == 302
     assert _case(case).status == CaseStatus.CLOSURE_REQUESTED
     waiting = boss.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "Review the closure request" in waiting and "Awaiting closure approval" in waiting
+    assert "Review the closure request" in waiting
+    assert "Awaiting closure approval" in waiting
     review = boss.get(f"/cases/{case.id}/closure/review")
-    assert review.status_code == 200 and "Every referral is closed" in review.get_data(as_text=True)
+    assert review.status_code == 200
+    assert "Every referral is closed" in review.get_data(as_text=True)
     assert _decide(boss, case, "approve").status_code == 302
     assert _case(case).status == CaseStatus.CLOSED
     closed = worker.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "Closure approved" in closed and "Ask to close the case" not in closed
+    assert "Closure approved" in closed
+    assert "Ask to close the case" not in closed
     assert worker.get(f"/cases/{case.id}/edit").status_code == 409
 
 
@@ -78,7 +81,8 @@ def test_an_incomplete_request_keeps_what_was_ticked(worker, case):
     response = _ask(worker, case, reason="", checklist=["follow_up_done"])
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Choose why the case can be closed." in body and "Before closing" in body
+    assert "Choose why the case can be closed." in body
+    assert "Before closing" in body
     assert '<input checked id="checklist-3"' in body  # follow_up_done stays ticked
     assert '<input id="checklist-0"' in body
 
@@ -86,7 +90,8 @@ def test_an_incomplete_request_keeps_what_was_ticked(worker, case):
 def test_a_stale_request_is_refused_then_saved_on_purpose(worker, case):
     response = _ask(worker, case, lock_version=0)
     body = response.get_data(as_text=True)
-    assert response.status_code == 409 and _case(case).status == CaseStatus.OPEN
+    assert response.status_code == 409
+    assert _case(case).status == CaseStatus.OPEN
     assert "Someone saved this record" in body
     saved = re.search(r'name="lock_version" type="hidden" value="(\d+)"', body).group(1)
     assert int(saved) == _case(case).lock_version  # the second save is deliberate
@@ -96,9 +101,8 @@ def test_a_stale_request_is_refused_then_saved_on_purpose(worker, case):
 def test_send_back_shows_the_reason_to_the_caseworker(worker, boss, case):
     _ask(worker, case)
     missing = _decide(boss, case, "return")
-    assert missing.status_code == 422 and "Choose why the request goes back" in missing.get_data(
-        as_text=True
-    )
+    assert missing.status_code == 422
+    assert "Choose why the request goes back" in missing.get_data(as_text=True)
     assert _decide(boss, case, "return", return_reason="referrals_open").status_code == 302
     page = worker.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "sent the closure request back: Referrals are still open" in page
@@ -115,7 +119,8 @@ def test_supervisor_reopens_a_closed_case(worker, boss, case):
         f"/cases/{case.id}/reopen",
         {"reason": "survivor_returned", "lock_version": _case(case).lock_version},
     )
-    assert done.status_code == 302 and _case(case).status == CaseStatus.OPEN
+    assert done.status_code == 302
+    assert _case(case).status == CaseStatus.OPEN
     assert "Case reopened" in worker.get(f"/cases/{case.id}").get_data(as_text=True)
 
 
@@ -124,12 +129,14 @@ def test_feedback_form_records_anonymous_answers(worker, case):
     page = worker.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "/cases/feedback" in page  # offered at closure
     form = worker.get("/cases/feedback")
-    assert form.status_code == 200 and "anonymous" in form.get_data(as_text=True).lower()
+    assert form.status_code == 200
+    assert "anonymous" in form.get_data(as_text=True).lower()
     assert worker.post("/cases/feedback", {}).status_code == 422
     response = worker.post("/cases/feedback", {"felt_safe": "yes", "overall": "satisfied"})
     assert response.status_code == 302
     (row,) = db.session.execute(select(ClientFeedback)).scalars()
-    assert row.felt_safe.value == "yes" and row.felt_welcome.value == "no_answer"
+    assert row.felt_safe.value == "yes"
+    assert row.felt_welcome.value == "no_answer"
     assert "Did she feel safe" not in worker.get(f"/cases/{case.id}").get_data(as_text=True)
 
 
@@ -144,12 +151,16 @@ def test_print_leaves_notes_out_unless_asked(worker, case):
     try:
         page = worker.get(f"/cases/{case.id}/print")
         body = page.get_data(as_text=True)
-        assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-        assert "Айгүл Токтогулова" in body and case.case_code in body
-        assert NOTE not in body and built == []
+        assert page.status_code == 200
+        assert page.headers["Cache-Control"] == "no-store"
+        assert "Айгүл Токтогулова" in body
+        assert case.case_code in body
+        assert NOTE not in body
+        assert built == []
         assert "Case notes are not included" in body
         with_notes = worker.get(f"/cases/{case.id}/print?notes=y").get_data(as_text=True)
-        assert NOTE in with_notes and built == [1]
+        assert NOTE in with_notes
+        assert built == [1]
     finally:
         sections.SECTIONS.remove(probe)
     printed = db.session.execute(
@@ -160,7 +171,8 @@ def test_print_leaves_notes_out_unless_asked(worker, case):
 
 def test_print_shows_no_forms_or_timeline(worker, case):
     body = worker.get(f"/cases/{case.id}/print").get_data(as_text=True)
-    assert 'id="timeline"' not in body and "Ask to close the case" not in body
+    assert 'id="timeline"' not in body
+    assert "Ask to close the case" not in body
     assert 'id="attachments"' not in body
 
 

@@ -81,7 +81,9 @@ def test_services_consent_is_recorded_with_timeline_and_audit_by_code(worker, ca
     assert not service.services_consented(case)
     row = _record(worker, case)
     assert service.services_consented(case)
-    assert row.recorded_by_id == worker.id and row.recorded_at is not None and row.seq == 1
+    assert row.recorded_by_id == worker.id
+    assert row.recorded_at is not None
+    assert row.seq == 1
     kinds = set(
         db.session.execute(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)).scalars()
     )
@@ -122,9 +124,11 @@ def test_release_covers_the_service_types_named_and_no_other(worker, case):
     _record(worker, case, kind=ConsentKind.RELEASE, service_types=(POLICE, HEALTH))
     police_org = factories.OrganisationFactory(org_type=OrganisationType.POLICE)
     covered = service.release_decision(case, POLICE, police_org.id)
-    assert covered.allowed and covered.reason_code == service.COVERED
+    assert covered.allowed
+    assert covered.reason_code == service.COVERED
     shelter = service.release_decision(case, ServiceType.SHELTER_SAFE_ACCOMMODATION, None)
-    assert not shelter.allowed and shelter.reason_code == service.TYPE_NOT_COVERED
+    assert not shelter.allowed
+    assert shelter.reason_code == service.TYPE_NOT_COVERED
     assert str(shelter.message)
 
 
@@ -140,7 +144,8 @@ def test_release_to_named_providers_only(worker, case):
     )
     assert service.release_decision(case, HEALTH, named.id).allowed
     refused = service.release_decision(case, HEALTH, other.id)
-    assert not refused.allowed and refused.reason_code == service.PROVIDER_NOT_NAMED
+    assert not refused.allowed
+    assert refused.reason_code == service.PROVIDER_NOT_NAMED
 
 
 def test_withdrawn_release_refuses_at_once(worker, case):
@@ -148,7 +153,8 @@ def test_withdrawn_release_refuses_at_once(worker, case):
     assert service.release_decision(case, POLICE, None).allowed
     _withdraw(worker, case, ConsentKind.RELEASE)
     decision = service.release_decision(case, POLICE, None)
-    assert not decision.allowed and decision.reason_code == service.WITHDRAWN
+    assert not decision.allowed
+    assert decision.reason_code == service.WITHDRAWN
 
 
 def test_a_new_release_replaces_the_scope_in_force(worker, case):
@@ -162,7 +168,8 @@ def test_a_new_release_replaces_the_scope_in_force(worker, case):
 def test_refused_release_refuses_referrals(worker, case):
     _record(worker, case, kind=ConsentKind.RELEASE, decision=ConsentDecision.REFUSED)
     decision = service.release_decision(case, POLICE, None)
-    assert not decision.allowed and decision.reason_code == service.REFUSED
+    assert not decision.allowed
+    assert decision.reason_code == service.REFUSED
     assert len(_audit("consent_refused")) == 1
 
 
@@ -310,4 +317,6 @@ def test_consented_clause_counts_only_cases_whose_latest_reporting_consent_stand
             select(Case.id).where(service.consented_clause(ConsentKind.REPORTING))
         ).scalars()
     )
-    assert given.id in found and withdrawn.id not in found and never.id not in found
+    assert given.id in found
+    assert withdrawn.id not in found
+    assert never.id not in found

@@ -54,12 +54,14 @@ def _section(page) -> str:
 def test_record_a_consent_and_see_it_on_the_case_page(worker):
     case = _open(worker.user)
     form = worker.get(f"/cases/{case.id}/consent/new")
-    assert form.status_code == 200 and "Record consent" in form.get_data(as_text=True)
+    assert form.status_code == 200
+    assert "Record consent" in form.get_data(as_text=True)
     response = worker.post(f"/cases/{case.id}/consent/new", _form(given_on=str(date.today())))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/cases/{case.id}#consent")
     section = _section(worker.get(f"/cases/{case.id}"))
-    assert "Given" in section and "in force since" in section
+    assert "Given" in section
+    assert "in force since" in section
     assert section.count("<tr>") == 2  # header and the one decision
 
 
@@ -72,7 +74,8 @@ def test_a_release_names_its_services_and_providers(worker):
     )
     assert response.status_code == 302
     section = _section(worker.get(f"/cases/{case.id}"))
-    assert "Hospital" in section and "Only with these providers" in section
+    assert "Hospital" in section
+    assert "Only with these providers" in section
     assert service.release_decision(case, HEALTH, clinic.id).allowed
 
 
@@ -113,7 +116,8 @@ def test_a_stale_form_is_refused_and_keeps_the_input(worker):
     )
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "Someone saved this record" in html and "Typed before" in html
+    assert "Someone saved this record" in html
+    assert "Typed before" in html
     assert 'name="lock_version" type="hidden" value="1"' in html
     assert not service.reporting_consented(case)
 
@@ -132,7 +136,8 @@ def test_withdraw_asks_for_confirmation_then_refuses_referrals_at_once(worker):
     worker.post(f"/cases/{case.id}/consent/new", _form(kind="release", service_types=[POLICE]))
     url = f"/cases/{case.id}/consent/release/withdraw"
     page = worker.get(url)
-    assert page.status_code == 200 and "takes effect at once" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "takes effect at once" in page.get_data(as_text=True)
     unconfirmed = worker.post(url, {"given_by": "survivor"})
     assert unconfirmed.status_code == 422
     assert "confirm the withdrawal" in unconfirmed.get_data(as_text=True)
@@ -141,7 +146,8 @@ def test_withdraw_asks_for_confirmation_then_refuses_referrals_at_once(worker):
     assert done.status_code == 302
     assert service.release_decision(case, POLICE, None).reason_code == service.WITHDRAWN
     section = _section(worker.get(f"/cases/{case.id}"))
-    assert "Withdrawn" in section and "No referral can be sent" in section
+    assert "Withdrawn" in section
+    assert "No referral can be sent" in section
 
 
 def test_withdrawing_what_is_not_in_force_is_refused(worker):
@@ -164,7 +170,9 @@ def test_a_closed_case_shows_consent_but_takes_no_new_one(worker):
     case.status = CaseStatus.CLOSED
     db.session.flush()
     section = _section(worker.get(f"/cases/{case.id}"))
-    assert "Given" in section and "Withdraw" not in section and "Record consent" not in section
+    assert "Given" in section
+    assert "Withdraw" not in section
+    assert "Record consent" not in section
     assert worker.get(f"/cases/{case.id}/consent/new").status_code == 409
     assert worker.post(f"/cases/{case.id}/consent/new", _form(lock_version="1")).status_code == 409
     withdraw = worker.post(f"/cases/{case.id}/consent/services/withdraw", {"confirmed": "y"})

@@ -34,7 +34,8 @@ def _home(browser) -> str:
 def test_nothing_to_do_says_so(worker):
     _open(worker.user)
     page = _home(worker)
-    assert "Needs my action" in page and "Nothing needs your action now." in page
+    assert "Needs my action" in page
+    assert "Nothing needs your action now." in page
 
 
 def test_an_open_pep_window_is_on_the_caseworkers_home_and_only_hers(worker, login_as):

@@ -131,7 +131,8 @@ def test_expired_is_computed_from_the_dates(worker):
     order.status = OrderStatus.REVOKED
     assert order.status_on(date(2026, 3, 5)) == OrderStatus.REVOKED
     [view] = orders.orders(worker, case, day=date(2026, 4, 1))
-    assert view.status == OrderStatus.REVOKED and view.recorded_status == OrderStatus.REVOKED
+    assert view.status == OrderStatus.REVOKED
+    assert view.recorded_status == OrderStatus.REVOKED
 
 
 def test_an_order_links_an_incident_of_its_own_case_only(worker):
@@ -241,7 +242,8 @@ def test_notes_are_encrypted_and_listed_newest_first(worker):
     assert b"First meeting" not in first.text_ct
     views = notes.notes(worker, case)
     assert [v.id for v in views] == [second.id, first.id]
-    assert views[0].text == "She called from a new number" and views[0].can_edit
+    assert views[0].text == "She called from a new number"
+    assert views[0].can_edit
 
 
 def test_an_empty_note_is_refused(worker):
@@ -262,7 +264,8 @@ def test_only_the_author_edits_a_note(worker):
     notes.update_note(worker, case, note, "Corrected", note.lock_version)
     db.session.flush()
     [view] = notes.notes(worker, case)
-    assert view.text == "Corrected" and view.edited_at is not None
+    assert view.text == "Corrected"
+    assert view.edited_at is not None
 
 
 def test_a_note_edit_from_an_old_form_is_stale_and_keeps_the_saved_text(worker):

@@ -77,7 +77,8 @@ def test_an_item_is_saved_encrypted_and_read_back(worker):
     db.session.flush()
     assert GOAL.encode() not in item.goal_ct
     [view] = plan.action_items(worker, case)
-    assert view.goal == GOAL and view.owner_id == worker.id
+    assert view.goal == GOAL
+    assert view.owner_id == worker.id
     assert view.progress == Progress.NOT_STARTED
     assert view.service_type == ServiceType.SHELTER_SAFE_ACCOMMODATION
     assert len(_events(case, "action_item_added")) == 1
@@ -137,7 +138,8 @@ def test_mark_met_records_when_and_tells_the_timeline(worker):
     item = _item(worker, case)
     db.session.flush()
     plan.mark_met(worker, case, item, item.lock_version)
-    assert item.progress == Progress.MET and item.met_at is not None
+    assert item.progress == Progress.MET
+    assert item.met_at is not None
     assert len(_events(case, "action_item_met")) == 1
     with pytest.raises(StaleError):
         plan.mark_met(worker, case, item, 1)
@@ -170,10 +172,12 @@ def test_a_follow_up_is_saved_encrypted_and_listed_newest_first(worker):
     older = _follow_up(worker, case, next_date=None)
     newer = _follow_up(worker, case, notes="Second call", risk_reassessed=True)
     db.session.flush()
-    assert b"calmer" not in older.notes_ct and b"legal aid" not in older.services_details_ct
+    assert b"calmer" not in older.notes_ct
+    assert b"legal aid" not in older.services_details_ct
     views = followup.follow_ups(worker, case)
     assert [v.id for v in views] == [newer.id, older.id]
-    assert views[0].notes == "Second call" and views[0].risk_reassessed
+    assert views[0].notes == "Second call"
+    assert views[0].risk_reassessed
     assert views[1].services_details == "Shelter yes, legal aid not yet"
     assert len(_events(case, "follow_up_added")) == 2
 

@@ -58,11 +58,15 @@ def _only(model, case):
 
 def test_add_a_goal_and_see_it_on_the_case_page(worker, case):
     form = worker.get(f"/cases/{case.id}/plan/new")
-    assert form.status_code == 200 and "Shelter / safe accommodation" in form.get_data(as_text=True)
+    assert form.status_code == 200
+    assert "Shelter / safe accommodation" in form.get_data(as_text=True)
     response = worker.post(f"/cases/{case.id}/plan/new", _item_data(worker))
-    assert response.status_code == 302 and response.headers["Location"].endswith("#plan")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#plan")
     page = worker.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert 'id="plan"' in page and "Find a shelter place" in page and "Mark met" in page
+    assert 'id="plan"' in page
+    assert "Find a shelter place" in page
+    assert "Mark met" in page
 
 
 def test_a_refused_goal_keeps_what_was_typed_and_shows_every_error(worker, case):
@@ -93,7 +97,8 @@ def test_a_stale_goal_edit_answers_409_and_keeps_the_input(worker, case):
     second = worker.post(url, _item_data(worker, goal="Typed second", lock_version=1))
     page = second.get_data(as_text=True)
     assert second.status_code == 409
-    assert "Typed second" in page and "Saved first" in page  # her input and the saved value
+    assert "Typed second" in page
+    assert "Saved first" in page
     assert 'name="lock_version" type="hidden" value="2"' in page  # saving again is deliberate
 
 
@@ -107,7 +112,8 @@ def test_mark_met_from_the_case_page_and_a_stale_button(worker, case):
     db.session.expire_all()
     assert _only(ActionPlanItem, case).progress.value == "met"
     stale = worker.post(url, {"lock_version": "1"})
-    assert stale.status_code == 409 and "Someone saved this record" in stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Someone saved this record" in stale.get_data(as_text=True)
 
 
 def test_record_a_follow_up_with_risk_reassessed_leads_to_the_risk_section(worker, case):
@@ -121,11 +127,14 @@ def test_record_a_follow_up_with_risk_reassessed_leads_to_the_risk_section(worke
         "next_date": _day(7),
     }
     response = worker.post(f"/cases/{case.id}/followups/new", data)
-    assert response.status_code == 302 and response.headers["Location"].endswith("#risk")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#risk")
     record = _only(FollowUp, case)
-    assert record.risk_reassessed and record.next_date == today() + timedelta(days=7)
+    assert record.risk_reassessed
+    assert record.next_date == today() + timedelta(days=7)
     page = worker.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "Legal aid still missing" in page and "record a new risk assessment" in page
+    assert "Legal aid still missing" in page
+    assert "record a new risk assessment" in page
     assert f'href="/cases/{case.id}#risk"' in page
 
 
@@ -140,7 +149,8 @@ def test_a_refused_follow_up_keeps_the_notes(worker, case):
     response = worker.post(f"/cases/{case.id}/followups/new", data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Do not lose me" in page and "cannot be in the future" in page
+    assert "Do not lose me" in page
+    assert "cannot be in the future" in page
     assert "Choose how the follow-up took place." in page
 
 
@@ -152,7 +162,8 @@ def test_a_stale_follow_up_edit_is_409(worker, case):
     assert "First" in worker.get(url).get_data(as_text=True)
     assert worker.post(url, {**data, "notes": "Second", "lock_version": "1"}).status_code == 302
     stale = worker.post(url, {**data, "notes": "Third", "lock_version": "1"})
-    assert stale.status_code == 409 and "Third" in stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Third" in stale.get_data(as_text=True)
 
 
 def test_record_an_order_with_the_default_duration_and_a_violation(worker, case):
@@ -171,10 +182,13 @@ def test_record_an_order_with_the_default_duration_and_a_violation(worker, case)
     assert order.valid_until == today() + timedelta(days=2)
     url = f"/cases/{case.id}/orders/{order.id}/violations/new"
     refused = worker.post(url, {"occurred_on": _day(1), "description": "Keep me"})
-    assert refused.status_code == 422 and "Keep me" in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Keep me" in refused.get_data(as_text=True)
     assert worker.post(url, {"occurred_on": _day(), "description": "He came"}).status_code == 302
     page = worker.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "In force, violated" in page and "He came" in page and "Weapons ban" in page
+    assert "In force, violated" in page
+    assert "He came" in page
+    assert "Weapons ban" in page
 
 
 def test_the_order_form_offers_the_incidents_of_the_case(worker, case):
@@ -185,7 +199,8 @@ def test_the_order_form_offers_the_incidents_of_the_case(worker, case):
     incident = incidents.add_incident(worker.user, case, recorded)
     db.session.flush()
     page = worker.get(f"/cases/{case.id}/orders/new").get_data(as_text=True)
-    assert f'value="{incident.id}"' in page and "Physical assault" in page
+    assert f'value="{incident.id}"' in page
+    assert "Physical assault" in page
 
 
 def test_a_refused_order_shows_every_date_error(worker, case):
@@ -216,7 +231,8 @@ def test_a_stale_order_edit_is_409(worker, case):
     edit = {**data, "valid_until": _day(3), "lock_version": "1"}
     assert worker.post(url, {**edit, "issuing_unit": "First"}).status_code == 302
     stale = worker.post(url, {**edit, "issuing_unit": "Second unit"})
-    assert stale.status_code == 409 and "Second unit" in stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Second unit" in stale.get_data(as_text=True)
 
 
 def test_notes_newest_first_and_only_the_author_edits(worker, case, login_as):
@@ -234,7 +250,8 @@ def test_notes_newest_first_and_only_the_author_edits(worker, case, login_as):
     assert supervisor.post(url, {"text": "Not hers", "lock_version": "1"}).status_code == 404
     assert worker.post(url, {"text": "Corrected", "lock_version": "1"}).status_code == 302
     stale = worker.post(url, {"text": "Again", "lock_version": "1"})
-    assert stale.status_code == 409 and "Again" in stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Again" in stale.get_data(as_text=True)
     assert [v.text for v in notes.notes(worker.user, case)] == ["Newer note", "Corrected"]
 
 
@@ -245,7 +262,8 @@ def test_a_closed_case_shows_the_plan_but_refuses_changes(worker, case):
     case.status = CaseStatus.CLOSED
     db.session.flush()
     page = worker.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "Written while open" in page and "Write a note" not in page
+    assert "Written while open" in page
+    assert "Write a note" not in page
     assert worker.get(f"/cases/{case.id}/notes/{note.id}/edit").status_code == 409
     assert worker.post(f"/cases/{case.id}/plan/new", _item_data(worker)).status_code == 409
     assert worker.post(f"/cases/{case.id}/notes/new", {"text": "Late"}).status_code == 409

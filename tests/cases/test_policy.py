@@ -127,7 +127,9 @@ def test_a_closed_case_is_read_only_and_an_erased_one_unreadable():
     case = _open(worker)
     case.status = CaseStatus.CLOSED
     access = policy.access_for(worker, case)
-    assert access.visible and access.readable and not access.can_edit
+    assert access.visible
+    assert access.readable
+    assert not access.can_edit
     with pytest.raises(GrantError):
         policy.grant_for(worker, case, {grants.NAME}, grants.WRITE)
     assert fields.read(case, "full_name", policy.grant_for(worker, case, {grants.NAME}))

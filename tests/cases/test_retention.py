@@ -64,8 +64,10 @@ def test_the_listing_names_codes_and_dates_only(app, worker):
     still_open = service.open_case(worker, service.CaseInput(full_name="Нурзада Бекова"))
     result = _run(app)
     assert result.exit_code == 0, result.output
-    assert old.case_code in result.output and old.closed_at.date().isoformat() in result.output
-    assert recent.case_code not in result.output and still_open.case_code not in result.output
+    assert old.case_code in result.output
+    assert old.closed_at.date().isoformat() in result.output
+    assert recent.case_code not in result.output
+    assert still_open.case_code not in result.output
     assert "Токтогулова" not in result.output
     assert "1 closed case(s) past the retention period of 5 years." in result.output
     assert _reload(old).status == CaseStatus.CLOSED  # listing changes nothing
@@ -87,12 +89,14 @@ def test_shredding_with_a_supervisors_confirmation(app, worker, supervisor, stor
     shredded = _reload(old)
     assert shredded.status == CaseStatus.ERASED
     assert shredded.erasure_reason == ErasureReason.RETENTION_EXPIRED
-    assert db.session.get(CaseKey, old.id) is None and not file.exists()
+    assert db.session.get(CaseKey, old.id) is None
+    assert not file.exists()
     assert _reload(recent).status == CaseStatus.CLOSED
     (event,) = db.session.execute(
         select(AuditEvent).where(AuditEvent.action == "case_shredded")
     ).scalars()
-    assert event.target_id == str(old.id) and event.actor_user_id == supervisor.id
+    assert event.target_id == str(old.id)
+    assert event.actor_user_id == supervisor.id
     assert event.detail["confirmed_by"] == str(supervisor.id)
     assert event.detail["reason"] == "retention_expired"
     (summary,) = db.session.execute(
@@ -108,14 +112,16 @@ def test_no_valid_supervisor_no_shredding(app, worker, supervisor, who):
         supervisor.is_active_account = False
     name = {"caseworker": worker.username, "inactive": supervisor.username}.get(who, "nobody")
     result = _run(app, "--shred", "--confirm-by", name)
-    assert result.exit_code != 0 and "nothing was shredded" in result.output
+    assert result.exit_code != 0
+    assert "nothing was shredded" in result.output
     assert _reload(old).status == CaseStatus.CLOSED
 
 
 def test_shred_needs_a_confirmation(app, worker):
     old = _closed(worker, "Айгүл Токтогулова", 6)
     result = _run(app, "--shred")
-    assert result.exit_code != 0 and "--confirm-by" in result.output
+    assert result.exit_code != 0
+    assert "--confirm-by" in result.output
     assert _reload(old).status == CaseStatus.CLOSED
 
 
@@ -123,7 +129,8 @@ def test_another_centres_cases_need_their_own_supervisor(app, worker, supervisor
     mine = _closed(worker, "Айгүл Токтогулова", 6)
     elsewhere = _closed(factories.UserFactory(role=Role.CASEWORKER), "Жылдыз Асанова", 7)
     refused = _run(app, "--shred", "--confirm-by", supervisor.username)
-    assert refused.exit_code != 0 and "another centre" in refused.output
+    assert refused.exit_code != 0
+    assert "another centre" in refused.output
     assert _reload(mine).status == _reload(elsewhere).status == CaseStatus.CLOSED
     limited = _run(
         app,

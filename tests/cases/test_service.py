@@ -45,7 +45,8 @@ def test_open_then_read_round_trip(caseworker):
     assert detail.birth_date == date(1994, 3, 8)
     assert detail.phone == "+996555123456"  # stored normalised
     assert detail.note == "Came with two children"
-    assert case.case_code.startswith("KG-") and len(case.case_code) == 13
+    assert case.case_code.startswith("KG-")
+    assert len(case.case_code) == 13
 
 
 def test_columns_hold_ciphertext_only(caseworker):
@@ -54,9 +55,11 @@ def test_columns_hold_ciphertext_only(caseworker):
     for column in ("full_name_ct", "birth_date_ct", "phone_ct", "note_ct"):
         blob = bytes(getattr(row, column))
         assert blob[:2] == b"\x01\x01"
-        assert "Токтогулова".encode() not in blob and b"555123456" not in blob
+        assert "Токтогулова".encode() not in blob
+        assert b"555123456" not in blob
     key = db.session.get(CaseKey, case.id)
-    assert len(key.wrapped_dek) == 40 and key.kek_id.startswith("kek-")
+    assert len(key.wrapped_dek) == 40
+    assert key.kek_id.startswith("kek-")
 
 
 def test_open_case_audits_create_and_read_audits_read_with_ids_only(caseworker):
@@ -89,7 +92,8 @@ def test_encrypted_attributes_cannot_be_read_set_or_filtered(caseworker):
 
 def test_repr_shows_no_identifying_value(caseworker):
     case = _open(caseworker)
-    assert "Айгүл" not in repr(case) and "555123456" not in repr(case)
+    assert "Айгүл" not in repr(case)
+    assert "555123456" not in repr(case)
     assert case.case_code in repr(case)
 
 
@@ -127,7 +131,8 @@ def test_value_swapped_between_columns_fails_closed(caseworker):
     _set_raw(case, note_ct=_raw(case, "phone_ct"))
     with pytest.raises(DecryptionError) as info:
         service.read_case(caseworker, _reload(case))
-    assert info.value.column == "note_ct" and info.value.reason == "tag"
+    assert info.value.column == "note_ct"
+    assert info.value.reason == "tag"
 
 
 def test_wrapped_key_swapped_between_cases_fails_closed(caseworker):
@@ -246,7 +251,8 @@ def test_erasure_shreds_one_case_and_leaves_the_others_readable(caseworker):
     saved_ct = _raw(target, "full_name_ct")
     service.erase_case(supervisor, target, ErasureReason.SURVIVOR_REQUEST)
     target = _reload(target)
-    assert target.status == CaseStatus.ERASED and target.is_erased
+    assert target.status == CaseStatus.ERASED
+    assert target.is_erased
     assert db.session.get(CaseKey, target.id) is None
     assert (
         db.session.execute(
@@ -271,7 +277,8 @@ def test_erasure_shreds_one_case_and_leaves_the_others_readable(caseworker):
     )
     print(f"[security] shredding: erased case fields readable 0/4, other cases {readable}/5")
     assert readable == 5
-    assert event.target_id == str(target.id) and event.detail["reason"] == "survivor_request"
+    assert event.target_id == str(target.id)
+    assert event.detail["reason"] == "survivor_request"
     assert service.search_cases(supervisor, "Aigul Toktogulova").cases == []
 
 

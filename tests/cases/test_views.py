@@ -33,7 +33,8 @@ def _events(action):
 
 def test_open_a_case_and_read_it(worker):
     page = worker.get("/cases/new")
-    assert page.status_code == 200 and "Survivor" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Survivor" in page.get_data(as_text=True)
     response = worker.post(
         "/cases/new",
         {"full_name": NAME, "birth_date": "1994-03-08", "phone": "0555 12 34 56", "note": "Safe"},
@@ -42,8 +43,11 @@ def test_open_a_case_and_read_it(worker):
     case = db.session.execute(select(Case).where(Case.owner_id == worker.user.id)).scalar_one()
     assert response.headers["Location"].endswith(f"/cases/{case.id}")
     detail = worker.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert NAME in detail and "+996555123456" in detail and case.case_code in detail
-    assert len(_events("sensitive_read")) == 1 and len(_events("sensitive_create")) == 1
+    assert NAME in detail
+    assert "+996555123456" in detail
+    assert case.case_code in detail
+    assert len(_events("sensitive_read")) == 1
+    assert len(_events("sensitive_create")) == 1
 
 
 def test_the_flash_after_opening_names_the_code_not_the_survivor(worker):
@@ -51,7 +55,8 @@ def test_the_flash_after_opening_names_the_code_not_the_survivor(worker):
     home = worker.get("/cases/").get_data(as_text=True)
     assert "opened" in home
     flash = home.split('class="flashes"')[1].split("</div>")[0]
-    assert "KG-" in flash and "Айгүл" not in flash
+    assert "KG-" in flash
+    assert "Айгүл" not in flash
 
 
 def test_a_bad_phone_number_is_shown_on_the_form(worker):
@@ -68,7 +73,8 @@ def test_list_shows_decrypted_names_fifty_per_page(worker):
     next_url = re.search(r'href="(/cases/\?after=[^"]+)"', first).group(1)
     second = worker.get(next_url.replace("&amp;", "&")).get_data(as_text=True)
     assert second.count("<tr>") == 4
-    assert "Aigerim" in second and 'href="/cases/?after=' not in second  # no Next at the end
+    assert "Aigerim" in second
+    assert 'href="/cases/?after=' not in second
     # Together the two pages list every case once.
     codes = re.findall(r"KG-\d{4}-[0-9A-Z]{5}", first + second)
     assert len(codes) == len(set(codes)) == 53
@@ -81,7 +87,8 @@ def test_search_is_a_post_and_finds_by_phone_or_name(worker, caplog):
         by_name = worker.post("/cases/search", {"term": "aigul toktogulova"})
     assert case.case_code in by_phone.get_data(as_text=True)
     assert case.case_code in by_name.get_data(as_text=True)
-    assert "555123456" not in caplog.text and "12-34-56" not in caplog.text
+    assert "555123456" not in caplog.text
+    assert "12-34-56" not in caplog.text
     assert "toktogulova" not in caplog.text.lower()
     assert (
         worker.post("/cases/search", {"term": "0700 000 000"})
@@ -115,7 +122,8 @@ def test_tampered_value_gives_a_generic_error_and_is_audited(worker, app):
     body = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "Something went wrong" in body
-    assert "Асанова" not in body and "Токтогулова" not in body
+    assert "Асанова" not in body
+    assert "Токтогулова" not in body
     failures = _events("crypt_decrypt_fail")
     assert len(failures) == 1
     assert failures[0].target_id == str(case.id)
@@ -140,7 +148,8 @@ def test_swapped_case_key_fails_closed_in_the_list(worker):
 def test_edit_saves_and_a_stale_form_is_refused(worker):
     case = _open(worker.user)
     form = worker.get(f"/cases/{case.id}/edit").get_data(as_text=True)
-    assert NAME in form and 'name="lock_version"' in form
+    assert NAME in form
+    assert 'name="lock_version"' in form
     version = case.lock_version
     ok = worker.post(
         f"/cases/{case.id}/edit",
@@ -154,7 +163,8 @@ def test_edit_saves_and_a_stale_form_is_refused(worker):
     assert stale.status_code == 409
     page = stale.get_data(as_text=True)
     # What the person typed is kept, and the saved change they missed is shown.
-    assert 'value="Someone Else"' in page and "Someone saved this record" in page
+    assert 'value="Someone Else"' in page
+    assert "Someone saved this record" in page
     assert "+996700123456" in page or "700 123 456" in page
     assert NAME in worker.get(f"/cases/{case.id}").get_data(as_text=True)
 
@@ -170,7 +180,8 @@ def test_supervisor_erases_with_confirmation_and_the_case_shows_as_erased(login_
         f"/cases/{case.id}/erase",
         {"reason": "survivor_request", "confirm_code": "KG-0000-XXXXX", "understood": "y"},
     )
-    assert wrong.status_code == 422 and db.session.get(CaseKey, case.id) is not None
+    assert wrong.status_code == 422
+    assert db.session.get(CaseKey, case.id) is not None
     done = supervisor.post(
         f"/cases/{case.id}/erase",
         {"reason": "survivor_request", "confirm_code": case.case_code.lower(), "understood": "y"},
@@ -179,9 +190,13 @@ def test_supervisor_erases_with_confirmation_and_the_case_shows_as_erased(login_
     erased = supervisor.get(f"/cases/{case.id}")
     body = erased.get_data(as_text=True)
     assert erased.status_code == 410
-    assert "can no longer be read" in body and case.case_code in body and "Айгүл" not in body
+    assert "can no longer be read" in body
+    assert case.case_code in body
+    assert "Айгүл" not in body
     listing = supervisor.get("/cases/").get_data(as_text=True)
-    assert case.case_code in listing and "erased" in listing and "Жылдыз Асанова" in listing
+    assert case.case_code in listing
+    assert "erased" in listing
+    assert "Жылдыз Асанова" in listing
     assert supervisor.get(f"/cases/{case.id}/edit").status_code == 410
     assert len(_events("case_shredded")) == 1
 
@@ -202,7 +217,8 @@ def test_pages_never_contain_ciphertext_or_key_material(worker):
     ).scalar_one()
     body = worker.get(f"/cases/{case.id}").get_data()
     for secret in (bytes(key.wrapped_dek), bytes(raw)[16:32]):
-        assert secret not in body and secret.hex().encode() not in body
+        assert secret not in body
+        assert secret.hex().encode() not in body
 
 
 def _text(response) -> str:

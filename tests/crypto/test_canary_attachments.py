@@ -157,5 +157,8 @@ def test_attachment_canaries_never_reach_disk_dump_or_logs(tmp_path):
     assert shown > 0  # really uploaded, listed and downloaded
     assert stored == 2  # the erased case's two files are gone, the other case's stay
     assert len(logged) > 0
-    assert file_hits == 0 and db_hits == 0 and log_hits == 0 and spooled == 0
+    assert file_hits == 0
+    assert db_hits == 0
+    assert log_hits == 0
+    assert spooled == 0
     assert dump_hits == 0 or not is_postgres()

@@ -98,9 +98,12 @@ def test_kek_rotation_while_readers_read(tmp_path):
             f"reader decrypted {reader.reads} values with {reader.failures} failures; "
             f"left on old KEK: {left}"
         )
-        assert reader.failures == 0 and reader.reads >= 800
-        assert left == 0 and by_kek == {"kek-2": 400}
-        assert "kek-2" in status.output and "wraps 400 case key(s)" in status.output
+        assert reader.failures == 0
+        assert reader.reads >= 800
+        assert left == 0
+        assert by_kek == {"kek-2": 400}
+        assert "kek-2" in status.output
+        assert "wraps 400 case key(s)" in status.output
         assert "kek-1      wraps 0 case key(s)" in status.output
 
 
@@ -144,7 +147,8 @@ def test_tampered_key_is_reported_and_left_during_rotation(tmp_path):
             fail = db.session.execute(
                 select(AuditEvent).where(AuditEvent.action == "crypt_decrypt_fail")
             ).scalar_one()
-            assert fail.target_id == str(ids[2]) and fail.detail["reason"] == "unwrap"
+            assert fail.target_id == str(ids[2])
+            assert fail.detail["reason"] == "unwrap"
 
 
 def test_index_rotation_finds_everything_throughout(tmp_path):

@@ -29,7 +29,8 @@ def _events(action):
 
 def test_shipped_hierarchy_has_codes_names_and_the_aitmatov_renaming(kg):
     chuy = kg(CHUY)
-    assert chuy.iso_3166_2 == "KG-C" and chuy.name_ky == "Чүй облусу"
+    assert chuy.iso_3166_2 == "KG-C"
+    assert chuy.name_ky == "Чүй облусу"
     aitmatov = kg(AITMATOV)
     assert aitmatov.name_en == "Aitmatov"
     assert "Kara-Buura" in aitmatov.former_name_text
@@ -205,7 +206,8 @@ def test_verification_and_the_twelve_month_staleness(session):
     svc = factories.ServiceFactory()
     assert service.is_stale(svc)
     service.verify_service(svc, user)
-    assert svc.verified_at == date.today() and svc.verified_by == user.username
+    assert svc.verified_at == date.today()
+    assert svc.verified_by == user.username
     assert not service.is_stale(svc)
     assert service.is_stale(svc, today=date.today() + timedelta(days=366))
     svc.verified_at = date.today() - timedelta(days=400)
@@ -218,7 +220,8 @@ def test_list_filters_by_location_subtree_type_and_status(kg):
     in_naryn = factories.ServiceFactory(is_nationwide=False, service_type=ServiceType.HELPLINE)
     factories.ServiceAreaFactory(service_id=in_naryn.id, location=kg(NARYN_RAYON))
     found = service.list_services(location_id=kg(CHUY).id)
-    assert in_chuy in found and in_naryn not in found
+    assert in_chuy in found
+    assert in_naryn not in found
     assert service.list_services(service_type=ServiceType.HELPLINE, search=in_naryn.name_ru) == [
         in_naryn
     ]

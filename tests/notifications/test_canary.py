@@ -54,7 +54,8 @@ def test_no_notification_or_email_carries_identifying_data_or_the_case_code(smtp
         assert needle not in mails, needle
         assert needle not in pages, needle
     # E-mails name no referral either: only the notification, behind a sign-in.
-    assert str(referral.id) not in mails and str(other.id) not in mails
+    assert str(referral.id) not in mails
+    assert str(other.id) not in mails
     print(
         f"[security] notifications canary: {len(rows)} notifications, "
         f"{len(smtp.messages)} e-mails, 0 identifying values or case codes"

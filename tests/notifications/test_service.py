@@ -129,10 +129,12 @@ def test_the_list_is_newest_first_by_keyset(w):
     db.session.flush()
     page = service.list_notifications(w.owner)
     assert [r.id for r in page.rows] == [n.id for n in reversed(made)][: service.PAGE_SIZE]
-    assert page.first and page.next_cursor
+    assert page.first
+    assert page.next_cursor
     rest = service.list_notifications(w.owner, page.next_cursor)
     assert [r.id for r in rest.rows] == [n.id for n in reversed(made[:3])]
-    assert not rest.first and rest.next_cursor is None
+    assert not rest.first
+    assert rest.next_cursor is None
     # A malformed cursor starts at the top, never an error.
     assert service.list_notifications(w.owner, "zz.not-a-cursor").first
 
@@ -159,7 +161,8 @@ def test_erasing_a_case_removes_the_notifications_of_its_referrals(w):
     cases.erase_case(w.supervisor, referral.case, ErasureReason.SURVIVOR_REQUEST)
     db.session.flush()
     left = notifications()
-    assert left and {n.referral_id for n in left} == {kept.id}
+    assert left
+    assert {n.referral_id for n in left} == {kept.id}
 
 
 def test_no_notification_carries_a_name_a_case_code_or_a_summary(w):

@@ -224,8 +224,10 @@ def test_a_provider_without_a_focal_point_is_proposed_on_paper(world):
     # A user of another role in that organisation is no focal point.
     factories.UserFactory(role=Role.COMMITTEE_MEMBER, organisation=rural_with_admin.org)
     found = {p.name: p for p in proposals.proposals_for(Survivor.of(world.case), POLICE)}
-    assert found["Police with account"].has_account and not found["Police with account"].on_paper
-    assert found["Rural police"].on_paper and found["Village police"].on_paper
+    assert found["Police with account"].has_account
+    assert not found["Police with account"].on_paper
+    assert found["Rural police"].on_paper
+    assert found["Village police"].on_paper
 
 
 def test_proposals_show_hours_and_languages(world):
@@ -234,7 +236,8 @@ def test_proposals_show_hours_and_languages(world):
     factories.ServiceLanguageFactory(service_id=police.service.id, code="ky")
     factories.ServiceLanguageFactory(service_id=police.service.id, code="ru")
     (found,) = proposals.proposals_for(Survivor.of(world.case), POLICE)
-    assert found.hours and "09:00" in found.hours[0]
+    assert found.hours
+    assert "09:00" in found.hours[0]
     assert found.languages == ("Kyrgyz", "Russian")
 
 
@@ -254,7 +257,8 @@ def test_the_local_pathway_with_each_step_marked_for_this_case(app, world):
         return [s.state for s in view.steps]
 
     view = proposals.pathway_view(world.case)
-    assert view.version_id == version.id and not view.is_national
+    assert view.version_id == version.id
+    assert not view.is_national
     assert states() == [StepState.NOT_STARTED] * 3
     to_police = proposals.send_along(worker, world.case, send_input(police))
     assert states() == [StepState.IN_PROGRESS, StepState.NOT_STARTED, StepState.NOT_STARTED]
@@ -278,7 +282,8 @@ def test_the_local_pathway_with_each_step_marked_for_this_case(app, world):
 def test_without_a_local_pathway_the_national_default_applies(world):
     national = factories.version_with_steps(pathways.national_pathway(), POLICE)
     view = proposals.pathway_view(world.case)
-    assert view.version_id == national.id and view.is_national
+    assert view.version_id == national.id
+    assert view.is_national
     assert view.name == "National default pathway"
 
 
@@ -295,7 +300,8 @@ def test_sending_keeps_the_pathway_version_and_step_it_followed(world):
         world.centre.worker, world.case, send_input(police, step_id=step.id)
     )
     assert (referral.pathway_version_id, referral.pathway_step_id) == (version.id, step.id)
-    assert referral.to_service_id == police.service.id and not referral.is_on_paper
+    assert referral.to_service_id == police.service.id
+    assert not referral.is_on_paper
 
 
 def test_a_provider_without_an_account_gets_the_referral_on_paper(world):
@@ -338,7 +344,8 @@ def test_only_a_supervisor_overrides_consent_with_a_reason(world):
     referral = proposals.send_along(
         world.centre.supervisor, world.case, send_input(police, override_reason=reason)
     )
-    assert referral.consent_override and referral.override_by_id == world.centre.supervisor.id
+    assert referral.consent_override
+    assert referral.override_by_id == world.centre.supervisor.id
 
 
 def test_posting_items_outside_the_profile_changes_nothing(world):

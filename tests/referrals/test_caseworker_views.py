@@ -94,14 +94,18 @@ def test_the_case_page_shows_the_pathway_its_steps_and_the_referrals(world):
         world.worker, world.case, send_input(police, step_id=version.steps[0].id)
     )
     section = _section(world.browser.get(f"/cases/{world.case.id}"))
-    assert version.pathway.committee.name in section and "version 1" in section
-    assert section.count("In progress") == 1 and section.count("Not started") == 1
-    assert f"/referrals/{referral.id}" in section and "Rayon police" in section
+    assert version.pathway.committee.name in section
+    assert "version 1" in section
+    assert section.count("In progress") == 1
+    assert section.count("Not started") == 1
+    assert f"/referrals/{referral.id}" in section
+    assert "Rayon police" in section
     assert f"/referrals/cases/{world.case.id}/new?step={version.steps[1].id}" in section
     timeline = _html(world.browser.get(f"/cases/{world.case.id}")).split('id="timeline"')[1]
     assert "Referral sent" in timeline
     printed = world.browser.get(f"/cases/{world.case.id}/print")
-    assert printed.status_code == 200 and "Rayon police" in _section(printed)
+    assert printed.status_code == 200
+    assert "Rayon police" in _section(printed)
     assert f"/referrals/{referral.id}" not in _section(printed)
 
 
@@ -129,7 +133,8 @@ def test_the_send_page_proposes_providers_and_offers_the_profile(world):
     html = _html(page)
     assert page.status_code == 200
     assert html.index("Rayon police") < html.index("Village police")
-    assert "preferred on the pathway" in html and "No account: on paper" in html
+    assert "preferred on the pathway" in html
+    assert "No account: on paper" in html
     page = world.browser.get(
         f"/referrals/cases/{world.case.id}/new?step={step.id}&provider={with_account.org.id}"
     )
@@ -154,9 +159,11 @@ def test_sending_redirects_to_the_referral_with_its_step(world):
     assert response.status_code == 302
     (referral,) = _only(Referral, case_id=world.case.id)
     assert response.headers["Location"].endswith(f"/referrals/{referral.id}")
-    assert referral.pathway_step_id == version.steps[0].id and referral.urgency == Urgency.URGENT
+    assert referral.pathway_step_id == version.steps[0].id
+    assert referral.urgency == Urgency.URGENT
     page = _html(world.browser.get(f"/referrals/{referral.id}"))
-    assert "She needs protection tonight." in page and "version 1, step 1" in page
+    assert "She needs protection tonight." in page
+    assert "version 1, step 1" in page
 
 
 def test_a_refused_send_shows_every_error_keeps_the_input_and_says_why(world):
@@ -238,7 +245,8 @@ def test_withdraw_needs_confirmation_and_a_current_version(world):
     url = f"/referrals/{referral.id}/withdraw"
     assert world.browser.get(url).status_code == 200
     unconfirmed = world.browser.post(url, {"lock_version": str(referral.lock_version)})
-    assert unconfirmed.status_code == 422 and "Tick the box to confirm." in _html(unconfirmed)
+    assert unconfirmed.status_code == 422
+    assert "Tick the box to confirm." in _html(unconfirmed)
     stale = world.browser.post(url, {"lock_version": "999", "confirmed": "y"})
     assert stale.status_code == 409
     done = world.browser.post(url, {"lock_version": str(referral.lock_version), "confirmed": "y"})
@@ -255,11 +263,13 @@ def test_answers_of_a_provider_without_an_account_are_recorded_on_its_behalf(wor
     assert referral.is_on_paper
     url = f"/referrals/{referral.id}/record"
     form = world.browser.get(url)
-    assert form.status_code == 200 and 'value="accepted"' in _html(form)
+    assert form.status_code == 200
+    assert 'value="accepted"' in _html(form)
     missing = world.browser.post(
         url, {"lock_version": str(referral.lock_version), "status": "declined"}
     )
-    assert missing.status_code == 422 and "Say why the referral is declined." in _html(missing)
+    assert missing.status_code == 422
+    assert "Say why the referral is declined." in _html(missing)
     response = world.browser.post(
         url,
         {
@@ -272,7 +282,8 @@ def test_answers_of_a_provider_without_an_account_are_recorded_on_its_behalf(wor
     referral = db.session.get(Referral, referral.id)
     assert referral.status == S.ACCEPTED
     accepted = [e for e in _only(ReferralEvent, referral_id=referral.id) if e.kind == "status"][-1]
-    assert accepted.on_behalf and accepted.actor_id == world.worker.id
+    assert accepted.on_behalf
+    assert accepted.actor_id == world.worker.id
     page = _html(world.browser.get(f"/referrals/{referral.id}"))
     assert "recorded on behalf of the provider" in page
     assert "She comes on Monday with her documents." in page
@@ -319,15 +330,19 @@ def test_the_slip_carries_only_the_shared_items(world):
     referral = _sent(world, to=rural, shared_items=("name",), summary="Summary-canary-31")
     response = world.browser.get(f"/referrals/{referral.id}/slip")
     html = _html(response)
-    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    assert "Zarina Canaryeva" in html and "Summary-canary-31" in html
-    assert "Sezim crisis centre" in html and "+996 312 555 777" in html
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Zarina Canaryeva" in html
+    assert "Summary-canary-31" in html
+    assert "Sezim crisis centre" in html
+    assert "+996 312 555 777" in html
     assert "Village police" in html
     # Not shared: her phone and address; never shared: the case notes.
     for absent in ("555987321", "Canary street 7", CANARY_NOTE):
         assert absent not in html
     printed = _only(AuditEvent, action="referral_slip_printed")
-    assert len(printed) == 1 and printed[0].target_id == str(world.case.id)
+    assert len(printed) == 1
+    assert printed[0].target_id == str(world.case.id)
 
 
 def test_no_slip_once_the_referral_is_withdrawn(world):
@@ -337,7 +352,8 @@ def test_no_slip_once_the_referral_is_withdrawn(world):
 
     lifecycle.withdraw_referral(world.worker, referral, referral.lock_version)
     response = world.browser.get(f"/referrals/{referral.id}/slip")
-    assert response.status_code == 409 and "Zarina Canaryeva" not in _html(response)
+    assert response.status_code == 409
+    assert "Zarina Canaryeva" not in _html(response)
 
 
 # --- the pathway editor's provider picker -------------------------------------------------

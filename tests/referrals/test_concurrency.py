@@ -301,7 +301,8 @@ def test_a_refusal_rather_than_a_stale_version_when_the_form_is_reloaded(backend
     actors = race(backend, [(backend.officers[0], referral, version + 1, "accept")], hold=False)
     assert actors[0].outcome == "refused"
     history = _history(backend, referral)
-    assert history.status == S.WITHDRAWN and len(history.steps) == 2
+    assert history.status == S.WITHDRAWN
+    assert len(history.steps) == 2
 
 
 def test_two_providers_on_two_referrals_of_one_case(backend, hold_first):
@@ -322,7 +323,8 @@ def test_two_providers_on_two_referrals_of_one_case(backend, hold_first):
         if backend.name == "postgresql":
             assert outcomes == ["won", "won"]
         else:
-            assert "won" in outcomes and set(outcomes) <= {"won", "stale"}
+            assert "won" in outcomes
+            assert set(outcomes) <= {"won", "stale"}
         for actor in actors:
             history = _history(backend, actor.referral_id)
             if actor.outcome == "won":

@@ -207,7 +207,8 @@ def timeline_of(case, kind):
 
 def assert_ids_only(detail):
     text = json.dumps(detail)
-    assert "Zarina" not in text and "husband" not in text
+    assert "Zarina" not in text
+    assert "husband" not in text
     for value in (detail or {}).values():
         values = value if isinstance(value, list) else [value]
         for v in values:
@@ -230,12 +231,14 @@ def test_every_allowed_transition_records_who_when_timeline_and_audit(app, world
         assert referral.status == to, (frm, to)
         last = events_of(referral)[-1]
         assert (last.status_from, last.status_to) == (frm, to)
-        assert last.actor_id == officer.id and not last.on_behalf
+        assert last.actor_id == officer.id
+        assert not last.on_behalf
         assert before - timedelta(seconds=1) <= last.at.astimezone(UTC) <= utcnow()
         entry = [
             e for e in timeline_of(world.case, f"referral_{to.value}") if e.target_id == referral.id
         ]
-        assert len(entry) == 1 and entry[0].actor_id == officer.id, (frm, to)
+        assert len(entry) == 1, (frm, to)
+        assert entry[0].actor_id == officer.id, (frm, to)
         assert entry[0].detail["status"] == to.value
         assert f"referral_{to.value}" in LABELS, f"no timeline label for referral_{to.value}"
         audits = [
@@ -243,7 +246,8 @@ def test_every_allowed_transition_records_who_when_timeline_and_audit(app, world
             for a in audit_of(f"referral_{to.value}", world.case)
             if a.detail.get("referral") == str(referral.id)
         ]
-        assert len(audits) == 1 and audits[0].actor_user_id == officer.id, (frm, to)
+        assert len(audits) == 1, (frm, to)
+        assert audits[0].actor_user_id == officer.id, (frm, to)
         assert_ids_only(audits[0].detail)
         if to in (S.ACKNOWLEDGED, S.ACCEPTED, S.DECLINED):
             assert referral.responded_at is not None
@@ -259,9 +263,11 @@ def test_sending_records_the_step_the_timeline_and_the_audit(app, world):
         referral = send(worker, world.case, world.provider)
     first = events_of(referral)
     assert [(e.status_from, e.status_to, e.actor_id) for e in first] == [(None, S.SENT, worker.id)]
-    assert referral.from_user_id == worker.id and referral.from_org_id == world.centre.org.id
+    assert referral.from_user_id == worker.id
+    assert referral.from_org_id == world.centre.org.id
     sent = timeline_of(world.case, "referral_sent")
-    assert [e.target_id for e in sent] == [referral.id] and sent[0].actor_id == worker.id
+    assert [e.target_id for e in sent] == [referral.id]
+    assert sent[0].actor_id == worker.id
     (audit,) = audit_of("referral_sent", world.case)
     assert audit.actor_user_id == worker.id
     assert audit.detail["items"] == ["name", "safe_contact", "summary"]
@@ -304,7 +310,8 @@ def test_every_pair_of_statuses_is_allowed_or_refused_with_a_clear_message(world
                         refused += 1
                     except GrantError:
                         # A draft is not the provider's to see: it does not exist for them.
-                        assert frm == S.DRAFT and actor is officer, (frm, to, kind)
+                        assert frm == S.DRAFT, (frm, to, kind)
+                        assert actor is officer, (frm, to, kind)
                         refused += 1
                     else:
                         assert (frm, to) in allowed_pairs, (frm, to, kind)
@@ -333,7 +340,8 @@ def test_withdrawal_from_draft_and_every_open_status(app, world):
         with acting(app, worker):
             lifecycle.withdraw_referral(worker, referral, referral.lock_version)
         db.session.flush()
-        assert referral.status == S.WITHDRAWN and referral.closed_at is not None
+        assert referral.status == S.WITHDRAWN
+        assert referral.closed_at is not None
         last = events_of(referral)[-1]
         assert (last.status_from, last.status_to, last.actor_id) == (frm, S.WITHDRAWN, worker.id)
         assert any(
@@ -371,7 +379,8 @@ def test_completion_by_the_caseworker_only_after_the_service_was_provided(app, w
     put(referral, S.SERVICE_PROVIDED)
     with acting(app, worker):
         lifecycle.complete_referral(worker, referral, referral.lock_version)
-    assert referral.status == S.COMPLETED and referral.closed_at is not None
+    assert referral.status == S.COMPLETED
+    assert referral.closed_at is not None
     last = events_of(referral)[-1]
     assert (last.status_from, last.status_to, last.actor_id) == (
         S.SERVICE_PROVIDED,
@@ -478,7 +487,8 @@ def test_override_only_by_a_supervisor_with_a_reason_audited_and_shown(app, worl
     reason = "Mandatory report: a child in danger"
     with acting(app, c.supervisor):
         referral = send(c.supervisor, case, police, override_reason=reason)
-    assert referral.consent_override and referral.override_by_id == c.supervisor.id
+    assert referral.consent_override
+    assert referral.override_by_id == c.supervisor.id
     grant = case_policy.grant_for(c.worker, case, {U.NOTES})
     assert fields.read(referral, "override_reason", grant) == reason
     (overridden,) = audit_of("referral_consent_override", case)
@@ -579,9 +589,12 @@ def test_on_paper_the_caseworker_records_steps_on_behalf(app, world):
     db.session.flush()
     steps = events_of(referral)
     accepted = [e for e in steps if e.status_to == S.ACCEPTED and e.kind == "status"]
-    assert len(accepted) == 1 and accepted[0].on_behalf and accepted[0].actor_id == worker.id
+    assert len(accepted) == 1
+    assert accepted[0].on_behalf
+    assert accepted[0].actor_id == worker.id
     feedback = [e for e in steps if e.kind == "feedback"]
-    assert len(feedback) == 1 and feedback[0].on_behalf
+    assert len(feedback) == 1
+    assert feedback[0].on_behalf
     (audit,) = audit_of("referral_accepted", world.case)
     assert audit.detail["on_behalf"] is True
     grant = case_policy.grant_for(worker, world.case, {U.REFERRAL_FEEDBACK})
@@ -647,9 +660,11 @@ def test_the_provider_loses_every_identifying_unit(world, kind):
         return
     # The status and the provider's own notes remain.
     assert policy.get_referral_for(officer, referral.id) is not None
-    assert access.visible and access.as_provider
+    assert access.visible
+    assert access.as_provider
     mine = policy.provider_grant(officer, referral)
-    assert U.NAME not in mine.units and U.REFERRAL_SUMMARY not in mine.units
+    assert U.NAME not in mine.units
+    assert U.REFERRAL_SUMMARY not in mine.units
     assert fields.read(referral, "provider_notes", mine) == "Called her on Monday."
     with pytest.raises(GrantError):
         fields.read(referral, "summary", mine)

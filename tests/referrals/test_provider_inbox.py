@@ -100,7 +100,8 @@ def test_pages_keep_overdue_first_and_each_referral_once(setup, monkeypatch):
     expected_overdue = [r.id for r in reversed(overdue)]
     rest = [r.id for r in reversed(sent) if r not in overdue]
     assert ids == expected_overdue + rest  # overdue first, then newest first
-    assert pages == 3 and elsewhere.id not in ids
+    assert pages == 3
+    assert elsewhere.id not in ids
     assert _all_pages(officer, inbox.OVERDUE)[0] == expected_overdue
     assert _all_pages(officer, S.ACKNOWLEDGED)[0] == [r.id for r in reversed(sent[1::2])]
     sent_only = _all_pages(officer, S.SENT)[0]
@@ -112,7 +113,8 @@ def test_a_malformed_cursor_starts_at_the_top(setup):
     first = _send(worker, police, 1)
     for cursor in ("", "x", "o.zz.abc", "n.1." + "0" * 40, "q.1." + first.id.hex, "n" * 200):
         page = inbox.list_inbox(officer, None, cursor)
-        assert [r.id for r in page.rows] == [first.id] and page.first
+        assert [r.id for r in page.rows] == [first.id]
+        assert page.first
 
 
 def test_counts_per_status_and_overdue_stop_at_the_cap(setup, monkeypatch):
@@ -123,11 +125,16 @@ def test_counts_per_status_and_overdue_stop_at_the_cap(setup, monkeypatch):
     service.provider_step(officer, accepted, S.ACCEPTED, accepted.lock_version)
     db.session.flush()
     counts = inbox.inbox_counts(officer)
-    assert counts["sent"] == 3 and counts["accepted"] == 1 and counts[inbox.OVERDUE] == 3
-    assert counts["completed"] == 0 and inbox.waiting_count(officer) == 3
+    assert counts["sent"] == 3
+    assert counts["accepted"] == 1
+    assert counts[inbox.OVERDUE] == 3
+    assert counts["completed"] == 0
+    assert inbox.waiting_count(officer) == 3
     monkeypatch.setattr(inbox, "COUNT_CAP", 2)
     counts = inbox.inbox_counts(officer)
-    assert counts["sent"] == "2+" and counts[inbox.OVERDUE] == "2+" and counts["accepted"] == 1
+    assert counts["sent"] == "2+"
+    assert counts[inbox.OVERDUE] == "2+"
+    assert counts["accepted"] == 1
     assert inbox.waiting_count(officer) == "2+"
 
 

@@ -94,4 +94,5 @@ def test_two_focal_points_answer_at_once_one_wins(tmp_path):
             f"[security] provider race: {ROUNDS} referrals answered twice at once, "
             f"{lost} lost updates, {doubled} doubled steps"
         )
-        assert lost == 0 and doubled == 0
+        assert lost == 0
+        assert doubled == 0

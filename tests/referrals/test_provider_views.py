@@ -69,8 +69,10 @@ def _notes_then(browser, referral):
 def test_the_page_shows_the_shared_values_the_steps_and_records_the_read(world, login_as):
     _worker, case, officer, referral = world
     html = _page(login_as(officer), referral)
-    assert NAME in html and VALUES["address"].split()[0] in html
-    assert "Answer by" in html and "Confirm that you received it" in html
+    assert NAME in html
+    assert VALUES["address"].split()[0] in html
+    assert "Answer by" in html
+    assert "Confirm that you received it" in html
     assert case.case_code not in html
     event = db.session.execute(
         select(AuditEvent)
@@ -79,7 +81,8 @@ def test_the_page_shows_the_shared_values_the_steps_and_records_the_read(world, 
         .limit(1)
     ).scalar_one()
     assert event.detail["referral"] == str(referral.id)
-    assert U.NAME in event.detail["units"] and U.PERPETRATOR_NAME in event.detail["units"]
+    assert U.NAME in event.detail["units"]
+    assert U.PERPETRATOR_NAME in event.detail["units"]
     assert NAME not in repr(event.detail)
 
 
@@ -131,7 +134,8 @@ def test_an_answer_moves_the_referral_and_shows_who_did_what(world, login_as):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/referrals/{referral.id}")
     referral = _reload(referral)
-    assert referral.status == S.ACKNOWLEDGED and referral.responded_at is not None
+    assert referral.status == S.ACKNOWLEDGED
+    assert referral.responded_at is not None
     assert _post(browser, referral, "accept").status_code == 302
     referral = _reload(referral)
     day = (local_now() + timedelta(days=3)).date()
@@ -146,7 +150,8 @@ def test_an_answer_moves_the_referral_and_shows_who_did_what(world, login_as):
     referral = _reload(referral)
     assert _post(browser, referral, "complete").status_code == 302
     referral = _reload(referral)
-    assert referral.status == S.COMPLETED and referral.closed_at is not None
+    assert referral.status == S.COMPLETED
+    assert referral.closed_at is not None
     steps = db.session.execute(
         select(ReferralEvent.status_to, ReferralEvent.actor_id, ReferralEvent.on_behalf)
         .where(ReferralEvent.referral_id == referral.id, ReferralEvent.kind == "status")
@@ -162,7 +167,8 @@ def test_an_answer_moves_the_referral_and_shows_who_did_what(world, login_as):
     ]
     assert all(a == officer.id and not b for _s, a, b in steps[1:])
     html = _page(browser, referral)
-    assert "Completed" in html and "Confirm that you received it" not in html
+    assert "Completed" in html
+    assert "Confirm that you received it" not in html
 
 
 def test_an_invalid_step_is_refused_with_the_clear_message(world, login_as):
@@ -207,7 +213,8 @@ def test_an_appointment_needs_a_date_and_time_not_in_the_past(world, login_as):
     assert response.status_code == 422
     assert "The appointment cannot be in the past." in response.get_data(as_text=True)
     referral = _reload(referral)
-    assert referral.status == S.ACCEPTED and referral.appointment_at is None
+    assert referral.status == S.ACCEPTED
+    assert referral.appointment_at is None
 
 
 def test_feedback_reaches_the_caseworker_and_is_refused_once_closed(world, login_as):
@@ -225,7 +232,8 @@ def test_feedback_reaches_the_caseworker_and_is_refused_once_closed(world, login
     worker, case = _reload(worker), _reload(case)
     grant = case_policy.grant_for(worker, case, {U.REFERRAL_FEEDBACK})
     text = fields.read(referral, "feedback", grant)
-    assert "Statement taken." in text and "Protection order requested." in text
+    assert "Statement taken." in text
+    assert "Protection order requested." in text
     assert f"{day.isoformat()} 09:15" in text
     empty = _post(browser, referral, "feedback")
     assert empty.status_code == 422
@@ -252,7 +260,8 @@ def test_notes_are_the_providers_and_a_stale_save_keeps_both_texts(world, login_
     response = _post(second, referral, "notes", notes="My other words.", lock_version=version)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "My other words." in html and "CANARY-NOTE-ours" in html  # typed, and saved
+    assert "My other words." in html
+    assert "CANARY-NOTE-ours" in html
     referral = _reload(referral)
     worker, case = _reload(worker), _reload(case)
     own = case_policy.grant_for(worker, case, {U.REFERRAL_FEEDBACK})
@@ -275,7 +284,8 @@ def test_two_providers_acting_at_once_one_wins_the_other_gets_409(world, login_a
     assert "Our own reason." in html  # the input is kept
     assert re.search(r'<option selected value="other">', html)
     referral = _reload(referral)
-    assert referral.status == S.ACCEPTED and referral.decline_reason is None
+    assert referral.status == S.ACCEPTED
+    assert referral.decline_reason is None
     steps = db.session.execute(
         select(ReferralEvent.status_to).where(ReferralEvent.referral_id == referral.id)
     ).scalars()
@@ -334,14 +344,17 @@ def test_the_inbox_lists_only_the_organisations_referrals_overdue_first(world, l
     ids = re.findall(r'href="/referrals/([0-9a-f-]{36})"', html)
     assert ids == [str(late.id), str(closed.id), str(newer.id)]
     assert str(elsewhere.id) not in html
-    assert html.count("overdue</span>") == 1 and "Overdue (1)" in html
+    assert html.count("overdue</span>") == 1
+    assert "Overdue (1)" in html
     assert html.count(NAME) == 1  # the active one that shares the name; never a case code
-    assert case.case_code not in html and other_case.case_code not in html
+    assert case.case_code not in html
+    assert other_case.case_code not in html
     assert "Inbox (2)" in html  # the header: waiting for an answer
     only_withdrawn = browser.get("/referrals/inbox?status=withdrawn").get_data(as_text=True)
     assert re.findall(r'href="/referrals/([0-9a-f-]{36})"', only_withdrawn) == [str(closed.id)]
     home = browser.get("/").get_data(as_text=True)
-    assert "Referral inbox" in home and "New, waiting for your answer" in home
+    assert "Referral inbox" in home
+    assert "New, waiting for your answer" in home
 
 
 def test_other_roles_have_no_inbox(login_as):

@@ -73,7 +73,8 @@ def centre_colleague(c):
 
 def test_a_transfer_is_a_crisis_centre_referral_sent_with_consent(move):
     referral = _transfer(move.old.worker, move.case, move.new)
-    assert referral.service_type == ServiceType.CRISIS_CENTRE and transfer.is_transfer(referral)
+    assert referral.service_type == ServiceType.CRISIS_CENTRE
+    assert transfer.is_transfer(referral)
     assert referral.shared_items == ["name", "age", "safe_contact", "risk", "summary"]
     # Not to a provider, not to its own centre, not without consent.
     with pytest.raises(ReferralError) as refused:
@@ -94,7 +95,9 @@ def test_the_receiving_supervisor_sees_the_transfer_as_a_provider_until_acceptin
     ]
     assert policy.get_referral_for(boss, referral.id) is not None
     access = policy.access_for(boss, referral)
-    assert access.visible and access.as_provider and access.can_act
+    assert access.visible
+    assert access.as_provider
+    assert access.can_act
     grant = policy.shared_grant(boss, referral)
     assert fields.read(move.case, "full_name", grant) == "Aizada Movingova"
     with pytest.raises(GrantError):
@@ -118,7 +121,8 @@ def test_accepting_moves_the_case_its_owner_and_its_access(app, move):
     with acting(app, boss):
         case = transfer.accept_transfer(boss, referral, referral.lock_version, owner_id=newcomer.id)
     db.session.flush()
-    assert case.organisation_id == move.new.org.id and case.owner_id == newcomer.id
+    assert case.organisation_id == move.new.org.id
+    assert case.owner_id == newcomer.id
     assert (
         db.session.scalar(
             select(db.func.count())
@@ -141,7 +145,8 @@ def test_accepting_moves_the_case_its_owner_and_its_access(app, move):
     # The steps, the timeline, the audit trail (ids only).
     steps = [(e.status_from, e.status_to, e.actor_id) for e in events_of(referral)]
     assert steps[-2:] == [(S.SENT, S.ACCEPTED, boss.id), (S.ACCEPTED, S.COMPLETED, boss.id)]
-    assert referral.status == S.COMPLETED and referral.closed_at is not None
+    assert referral.status == S.COMPLETED
+    assert referral.closed_at is not None
     moved = db.session.execute(
         select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "case_transferred")
     ).scalar_one()

@@ -97,25 +97,31 @@ def test_the_whole_journey_send_see_accept_and_the_case_moves(move, login_as):
     assert f'value="{move.new.org.id}"' in html
     for not_offered in (move.old.org, inactive, police.org):
         assert f'value="{not_offered.id}"' not in html
-    assert 'value="safe_contact"' in html and 'value="perpetrator_name"' not in html
+    assert 'value="safe_contact"' in html
+    assert 'value="perpetrator_name"' not in html
     sent = move.browser.post(f"/referrals/cases/{move.case.id}/transfer", _form(move.new))
     assert sent.status_code == 302
     (referral,) = _referrals(move.case)
     assert sent.headers["Location"].endswith(f"/referrals/{referral.id}")
-    assert referral.service_type == ServiceType.CRISIS_CENTRE and referral.status == S.SENT
+    assert referral.service_type == ServiceType.CRISIS_CENTRE
+    assert referral.status == S.SENT
     assert referral.shared_items == ["name", "age", "risk", "summary"]
 
     # The receiving supervisor: the home panel, the list, the page with only the shares.
     boss = login_as(move.new.supervisor)
     home = _html(boss.get("/"))
-    assert "Transfers from other crisis centres" in home and "/referrals/transfers" in home
+    assert "Transfers from other crisis centres" in home
+    assert "/referrals/transfers" in home
     listed = _html(boss.get("/referrals/transfers"))
-    assert f"/referrals/transfers/{referral.id}" in listed and NAME not in listed
+    assert f"/referrals/transfers/{referral.id}" in listed
+    assert NAME not in listed
     shown = boss.get(f"/referrals/transfers/{referral.id}")
     html = _html(shown)
     assert shown.status_code == 200
-    assert NAME in html and SUMMARY in html
-    assert PHONE not in html and NOTE not in html  # unticked, and never shared
+    assert NAME in html
+    assert SUMMARY in html
+    assert PHONE not in html
+    assert NOTE not in html
     assert boss.get(f"/cases/{move.case.id}").status_code == 404  # not theirs yet
 
     newcomer = factories.UserFactory(role=Role.CASEWORKER, organisation=move.new.org)
@@ -127,7 +133,8 @@ def test_the_whole_journey_send_see_accept_and_the_case_moves(move, login_as):
     assert accepted.status_code == 302
     assert accepted.headers["Location"].endswith(f"/cases/{move.case.id}")
     moved = _fresh(move.case)
-    assert moved.organisation_id == move.new.org.id and moved.owner_id == newcomer.id
+    assert moved.organisation_id == move.new.org.id
+    assert moved.owner_id == newcomer.id
     case_page = boss.get(f"/cases/{move.case.id}")
     assert case_page.status_code == 200
     assert "The case is now your centre" in _html(case_page)  # the flash
@@ -143,7 +150,8 @@ def test_the_whole_journey_send_see_accept_and_the_case_moves(move, login_as):
     assert "Transfers from other crisis centres" not in _html(boss.get("/"))
     assert f"/referrals/transfers/{referral.id}" not in _html(boss.get("/referrals/transfers"))
     done = boss.get(f"/referrals/transfers/{referral.id}")
-    assert done.status_code == 200 and f"/cases/{move.case.id}" in _html(done)
+    assert done.status_code == 200
+    assert f"/cases/{move.case.id}" in _html(done)
 
 
 def test_without_consent_the_transfer_is_refused_with_every_error_and_the_input_kept(
@@ -162,7 +170,8 @@ def test_without_consent_the_transfer_is_refused_with_every_error_and_the_input_
     assert response.status_code == 422
     assert "No consent to release information has been recorded." in html
     assert "Choose how urgent it is." in html
-    assert "Typed for Osh" in html and f'selected value="{move.new.org.id}"' in html
+    assert "Typed for Osh" in html
+    assert f'selected value="{move.new.org.id}"' in html
     response = move.browser.post(
         f"/referrals/cases/{bare.id}/transfer", _form(move.new, override_reason="Mandatory")
     )
@@ -174,8 +183,10 @@ def test_without_consent_the_transfer_is_refused_with_every_error_and_the_input_
     )
     html = _html(response)
     assert response.status_code == 422
-    assert "Choose an active provider from the list." in html and "Write a summary" in html
-    assert _referrals(bare) == [] and _referrals(move.case) == []
+    assert "Choose an active provider from the list." in html
+    assert "Write a summary" in html
+    assert _referrals(bare) == []
+    assert _referrals(move.case) == []
     # A supervisor overrides with a written reason.
     boss = login_as(move.old.supervisor)
     assert 'name="override_reason"' in _html(boss.get(f"/referrals/cases/{bare.id}/transfer"))
@@ -249,7 +260,8 @@ def test_an_owner_outside_the_centre_is_refused(move, login_as):
         f"/referrals/transfers/{referral.id}/accept",
         {"lock_version": str(referral.lock_version), "owner_id": str(move.old.worker.id)},
     )
-    assert response.status_code == 422 and "Choose one of the options." in _html(response)
+    assert response.status_code == 422
+    assert "Choose one of the options." in _html(response)
     assert _fresh(move.case).organisation_id == move.old.org.id
 
 
@@ -259,7 +271,8 @@ def test_declining_needs_a_reason_and_the_sender_sees_it(move, login_as):
     url = f"/referrals/transfers/{referral.id}/decline"
     response = boss.post(url, {"lock_version": str(referral.lock_version), "message": "Full"})
     assert response.status_code == 422
-    assert "Say why the referral is declined." in _html(response) and "Full" in _html(response)
+    assert "Say why the referral is declined." in _html(response)
+    assert "Full" in _html(response)
     response = boss.post(
         url,
         {
@@ -268,9 +281,8 @@ def test_declining_needs_a_reason_and_the_sender_sees_it(move, login_as):
             "message": "We have no place this month.",
         },
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith(
-        "/referrals/transfers"
-    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/referrals/transfers")
     assert _fresh(referral).status == S.DECLINED
     assert _fresh(move.case).organisation_id == move.old.org.id
     sender = _html(move.browser.get(f"/referrals/{referral.id}"))
@@ -278,7 +290,8 @@ def test_declining_needs_a_reason_and_the_sender_sees_it(move, login_as):
     assert "We have no place this month." in sender
     # Declined: the page keeps its status but shows nothing of her, and no accept form.
     page = _html(boss.get(f"/referrals/transfers/{referral.id}"))
-    assert NAME not in page and 'action="/referrals/transfers/' not in page
+    assert NAME not in page
+    assert 'action="/referrals/transfers/' not in page
 
 
 def test_the_receiving_supervisors_are_told_and_the_referral_link_opens_the_transfer(

@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+from referral.directory.exchange import bounds
 from referral.directory.exchange.profile import (
     FIELDS,
     HSDS_VERSION,
@@ -66,26 +67,44 @@ def _write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
-MAX_UNCOMPRESSED = 50 * 1024 * 1024
-
-
 def from_zip(data: bytes) -> Tables:
-    """Read a data package; missing files are empty tables. Raises ValueError."""
+    """Read a data package; missing files are empty tables. Raises ValueError (a
+    bounds.FileRefused with a message for the administrator where a bound is broken)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise ValueError("not a zip file") from exc
-    if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED:
-        raise ValueError("the package is too large")
-    names = {info.filename.rsplit("/", 1)[-1]: info.filename for info in archive.infolist()}
+    members = archive.infolist()
+    if len(members) > bounds.MAX_FILES:
+        raise bounds.FileRefused(bounds.too_many_files())
+    names = {info.filename.rsplit("/", 1)[-1]: info.filename for info in members}
     tables: Tables = {name: [] for name in FIELDS}
+    budget = bounds.MAX_UNPACKED
     for name in FIELDS:
         filename = f"{csv_name(name)}.csv"
         if filename not in names:
             continue
-        text = archive.read(names[filename]).decode("utf-8-sig")
-        tables[name] = [
-            {k: (v if v != "" else None) for k, v in row.items() if k is not None}
-            for row in csv.DictReader(io.StringIO(text))
-        ]
+        raw = _read_bounded(archive, names[filename], budget)
+        budget -= len(raw)
+        try:
+            rows = [
+                {k: (v if v != "" else None) for k, v in row.items() if k is not None}
+                for row in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
+            ]
+        except csv.Error as exc:  # csv's own field limit, far above ours
+            raise bounds.FileRefused(bounds.field_too_long()) from exc
+        bounds.check_rows(name, rows)
+        tables[name] = rows
     return tables
+
+
+def _read_bounded(archive: zipfile.ZipFile, member: str, budget: int) -> bytes:
+    # The sizes a zip declares can lie: count what actually comes out, and stop early.
+    try:
+        with archive.open(member) as stream:
+            raw = stream.read(budget + 1)
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+        raise ValueError("unreadable member") from exc
+    if len(raw) > budget:
+        raise bounds.FileRefused(bounds.too_large())
+    return raw

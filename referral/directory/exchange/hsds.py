@@ -14,7 +14,7 @@ The parts: profile (tables, columns, ids), tabulate (database -> tables), json_p
 data_package (the serialisations). Import from this module, not from the parts.
 """
 
-from referral.directory.exchange.data_package import MAX_UNCOMPRESSED, from_zip, to_zip
+from referral.directory.exchange.data_package import from_zip, to_zip
 from referral.directory.exchange.json_page import NESTED, from_json, to_json
 from referral.directory.exchange.profile import (
     COATE_URI,
@@ -37,7 +37,6 @@ __all__ = [
     "CSV_NAMES",
     "FIELDS",
     "HSDS_VERSION",
-    "MAX_UNCOMPRESSED",
     "NATIONWIDE_URI",
     "NESTED",
     "NS",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from referral.directory.exchange import bounds
 from referral.directory.exchange.profile import (
     FIELDS,
     HSDS_VERSION,
@@ -83,6 +84,7 @@ NESTED = {
 def from_json(data: bytes) -> Tables:
     """Flatten a page of organizations (or a single organization) back into tables.
     Raises ValueError when the file is not JSON of that shape."""
+    bounds.check_depth(data)
     document = json.loads(data.decode("utf-8"))
     if isinstance(document, dict) and "contents" in document:
         items = document["contents"]
@@ -116,4 +118,6 @@ def from_json(data: bytes) -> Tables:
 
     for item in items:
         walk("organizations", item, None)
+    for name, rows in tables.items():
+        bounds.check_rows(name, rows)
     return tables

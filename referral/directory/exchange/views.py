@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from referral.auth.access import require
 from referral.auth.permissions import Permission
 from referral.directory import exchange
+from referral.directory.exchange.bounds import FileRefused
 from referral.directory.forms import ImportForm
 from referral.extensions import db
 
@@ -52,9 +53,13 @@ def import_():
     upload = form.file.data
     try:
         result = exchange.import_file(upload.filename or "", upload.read())
-    except (ValueError, json.JSONDecodeError):
+    except (ValueError, json.JSONDecodeError) as exc:
         db.session.rollback()
-        form.file.errors = [_("The file could not be read: upload a .json or .zip HSDS file.")]
+        form.file.errors = [
+            str(exc.message)
+            if isinstance(exc, FileRefused)
+            else _("The file could not be read: upload a .json or .zip HSDS file.")
+        ]
         return render_template("directory/exchange.html", form=form, result=None), 422
     if not result.ok:
         db.session.rollback()
