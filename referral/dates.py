@@ -50,11 +50,18 @@ class _Fields(dict):
         return self.slow[key]
 
 
+def _date_style(fmt: str) -> str:
+    # CLDR's short dates are all digits, read differently across the languages of one
+    # team ("12/2/26" is 12 February to a Russian reader, 2 December in English): a date
+    # here always names its month, the "medium" style, whatever the caller asked.
+    return "medium" if fmt == "short" else fmt
+
+
 @lru_cache(maxsize=64)
 def _datetime_pattern(locale_name: str, fmt: str) -> str:
     locale = Locale.parse(locale_name)
     if fmt in ("short", "medium", "long", "full"):
-        date_part = babel_dates.get_date_format(fmt, locale).pattern
+        date_part = babel_dates.get_date_format(_date_style(fmt), locale).pattern
         time_part = babel_dates.get_time_format(fmt, locale).pattern
         joined = babel_dates.get_datetime_format(fmt, locale)
         pattern = joined.replace("{1}", date_part).replace("{0}", time_part)
@@ -67,7 +74,8 @@ def _datetime_pattern(locale_name: str, fmt: str) -> str:
 def _date_pattern(locale_name: str, fmt: str) -> str:
     locale = Locale.parse(locale_name)
     if fmt in ("short", "medium", "long", "full"):
-        return babel_dates.parse_pattern(babel_dates.get_date_format(fmt, locale).pattern).format
+        pattern = babel_dates.get_date_format(_date_style(fmt), locale).pattern
+        return babel_dates.parse_pattern(pattern).format
     return babel_dates.parse_pattern(fmt).format
 
 

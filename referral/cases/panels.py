@@ -3,7 +3,6 @@ medical windows, overdue follow-ups and action items, closures awaiting approval
 their cases. Codes and counts only: nothing on the home page is decrypted."""
 
 from flask import url_for
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from referral.auth.models import User
@@ -11,6 +10,7 @@ from referral.auth.permissions import Permission, Role
 from referral.cases import service
 from referral.cases.service import assessment, closure, followup, plan
 from referral.cases.service.common import today
+from referral.dates import format_date, format_datetime
 from referral.home.service import Panel, register_panel
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from referral.auth.models import User
 from referral.auth.permissions import Permission
 from referral.committees import policy, service
+from referral.dates import format_date
 from referral.db import utcnow
 from referral.home.service import Panel, register_panel
 

@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -36,6 +35,7 @@ from referral.cases.service.timeline import event_label
 from referral.cases.timeutil import to_local
 from referral.crypto import fields
 from referral.crypto import grants as U
+from referral.dates import format_date
 from referral.db import utcnow
 from referral.directory.models import ServiceType
 from referral.extensions import db

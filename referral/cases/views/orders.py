@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, render_template, request
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +20,7 @@ from referral.cases.timeutil import to_local
 from referral.cases.views import bp
 from referral.cases.views.common import load_child, refused, stale, status
 from referral.cases.views.plan import detail_url, writable_case
+from referral.dates import format_date
 from referral.extensions import db
 
 FORM = "cases/plan/order_form.html"
