@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 
 from referral.auth.permissions import Role
 from referral.cases import policy as case_policy
@@ -251,7 +251,9 @@ def item_needles(incident_at: datetime, summary: str) -> dict[str, list[str]]:
         "incident_date": [format_date(local.date(), "long", locale="en")],
         "incident_place": ["Market", VALUES["rayon"]],
         "incident_time_windows": [
-            format_datetime(local.replace(tzinfo=None), "short", locale="en"),
+            # "short" on pages names the month: the medium date with the short time.
+            format_date(local.date(), "medium", locale="en"),
+            format_time(local.replace(tzinfo=None), "short", locale="en"),
             "Hours since the incident",
             "HIV prevention (PEP)",
         ],
