@@ -21,10 +21,17 @@ from referral.crypto.models import BlindIndexVersion, IndexState
 from referral.db import utcnow
 from referral.extensions import db
 
-# index name -> (table, column, normaliser)
-INDEXES: dict[str, tuple[str, str, Callable[[str | None], str | None]]] = {
-    "phone": ("cases", "phone_ct", blind_index.normalise_phone),
-    "name": ("cases", "full_name_ct", blind_index.normalise_name),
+
+def phone_keys(raw: str | None) -> list[str]:
+    phone = blind_index.normalise_phone(raw)
+    return [phone] if phone else []
+
+
+# index name -> (table, column, keys): every canonical form of the value is indexed (a
+# name typed in Latin may have several readings) and a search looks up all of the term's.
+INDEXES: dict[str, tuple[str, str, Callable[[str | None], list[str]]]] = {
+    "phone": ("cases", "phone_ct", phone_keys),
+    "name": ("cases", "full_name_ct", blind_index.name_keys),
 }
 LIVE = (IndexState.ACTIVE, IndexState.BACKFILL)
 DEFAULT_BITS = 14
@@ -83,19 +90,14 @@ def index_rows(
     case: Case, plain: dict[str, str | None], versions: list[BlindIndexVersion | VersionRef]
 ) -> list[CaseSearchIndex]:
     rows = []
-    for name, (_t, _c, normalise) in INDEXES.items():
-        normalised = normalise(plain.get(name))
-        if normalised is None:
-            continue
+    for name, (_t, _c, keys) in INDEXES.items():
         for version in versions:
-            rows.append(
-                CaseSearchIndex(
-                    case_id=case.id,
-                    name=name,
-                    key_id=version.key_id,
-                    value=value_for(version, name, normalised),
-                )
-            )
+            # Readings may share a truncated value: one row each.
+            values = {value_for(version, name, key) for key in keys(plain.get(name))}
+            rows += [
+                CaseSearchIndex(case_id=case.id, name=name, key_id=version.key_id, value=value)
+                for value in sorted(values)
+            ]
     return rows
 
 
@@ -112,22 +114,22 @@ def clear_indexes(case: Case) -> int:
     ).rowcount
 
 
-def lookup_condition(name: str, normalised: str):
-    """WHERE clause matching the term's value in every live version (dual read)."""
+def lookup_condition(name: str, keys: list[str]):
+    """WHERE clause matching any of the term's values in every live version (dual read)."""
     return or_(
         *[
             and_(
                 CaseSearchIndex.name == name,
                 CaseSearchIndex.key_id == v.key_id,
-                CaseSearchIndex.value == value_for(v, name, normalised),
+                CaseSearchIndex.value.in_(sorted({value_for(v, name, k) for k in keys})),
             )
             for v in live_versions()
         ]
     )
 
 
-def candidate_ids(name: str, normalised: str):
-    return select(CaseSearchIndex.case_id).where(lookup_condition(name, normalised))
+def candidate_ids(name: str, keys: list[str]):
+    return select(CaseSearchIndex.case_id).where(lookup_condition(name, keys))
 
 
 # --- index key rotation ---------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import math
 import re
 import threading
@@ -123,25 +124,48 @@ CYRILLIC = {
     "ұ": "u", "һ": "h",
 }  # fmt: skip
 
+# Latin letters typed for Cyrillic ones: scholarly and ISO 9 transliteration (č, š, ž,
+# ŝ, û, â, è, ë), Kyrgyz Latin (ö, ü, ŋ, ṇ, ô, ù), Turkish-style letters. Each maps to
+# the skeleton of its Cyrillic letter, so Čynara = Чынара and Ûlija = Юлия.
+LATIN_LETTERS = {
+    "ü": "u", "ö": "o", "ñ": "n", "ŋ": "n", "ṇ": "n", "ı": "i", "ş": "sh", "ç": "ch",
+    "ğ": "g", "č": "ch", "š": "sh", "ž": "zh", "ŝ": "sh", "û": "iu", "â": "ia", "è": "e",
+    "ë": "e", "ô": "o", "ù": "u",
+}  # fmt: skip
+# Look-alikes typed for Kyrgyz letters on keyboards without them (у + diaeresis, etc.).
+LOOKALIKES = {"ӱ": "u", "ӧ": "o", "ӈ": "n", "ұ": "u"}
+# A Latin j or x typed by the user is ambiguous, so it is marked and resolved into every
+# reading (see _readings): j is ж in Kyrgyz and English-style spellings (Jyldyz, Janara,
+# Kenjebaeva) but й in German, Polish, Czech and scholarly ones (Jakovleva, Julija,
+# Natal'ja, Nikolaj); x is кс (Aleksandra) or, in scholarly spelling, х (Xasanova).
+LATIN_J, LATIN_X = "\x03", "\x04"
+READINGS = {LATIN_J: ("j", "i"), LATIN_X: ("ks", "h")}
 # Latin spellings of the same sounds, applied in this order to the skeleton.
 LATIN_RULES = [
     ("shch", "sh"),
+    ("szcz", "sh"),  # Polish щ, ш, ч; German ч
+    ("tsch", "ch"),
     ("sch", "sh"),
+    ("sz", "sh"),
+    ("cz", "ch"),
     ("dzh", "j"),
     ("zh", "j"),
     ("dj", "j"),
+    ("d" + LATIN_J, "j"),  # Djamila, Djyldyz: дж, never дй
+    ("z" + LATIN_J, "j"),
     ("kh", "h"),
     ("ch", "\x01"),  # protect ch from the c rule
     ("ts", "\x02"),
     ("c", "\x02"),
     ("\x01", "ch"),
     ("\x02", "ts"),
-    ("x", "ks"),
     ("w", "v"),
     ("q", "k"),
     ("y", "i"),
     ("ng", "n"),
 ]
+# A word that begins with j and i (Jyldyz, Jibek) begins with ж: no name begins with йы.
+_J_BEFORE_I = re.compile("^" + LATIN_J + "(?=i)")
 # After doubled letters collapse: Yelena / Elena, Andreyev / Andreev, Aliyev / Aliev.
 # The Latin spellings of ё (Fyodorova, Fiodorova, Semyonova, Alyona, Pyotr, Yodgor) are
 # yo / io, which y -> i has made io: at the start of a word or after a consonant it is
@@ -151,12 +175,20 @@ LATIN_RULES = [
 # common ones (Дионис / Денис, Лиона / Лена), which the search shows side by side.
 _IO = re.compile(r"(?:^|(?<=[^aeiou]))io")
 LATE_RULES = [(_IO, "e"), ("ie", "e")]
-LATIN_LETTERS = {"ü": "u", "ö": "o", "ñ": "n", "ı": "i", "ş": "sh", "ç": "ch", "ğ": "g"}
-# Look-alikes typed for Kyrgyz letters on keyboards without them (у + diaeresis, etc.).
-LOOKALIKES = {"ӱ": "u", "ӧ": "o", "ӈ": "n", "ұ": "u"}
 # Compared after the skeleton: уулу/uulu -> "ulu", кызы/kyzy -> "kizi".
 PATRONYMIC_MARKERS = frozenset({"ulu", "uli", "kizi"})
 _DOUBLE = re.compile(r"(.)\1+")
+# Apostrophes and primes write the soft and hard signs (Vasil'eva, Natal'ja, ISO 9
+# Vasilʹeva, Pod"jačeva): they belong to the word, like ь and ъ. Each becomes SIGN, which
+# keeps the letters on its two sides apart while the spelling rules run (Pod"ja is дъя,
+# not дж), and is then dropped.
+_SIGNS = "'’ʼʹʺ′″`\""
+SIGN = "\x05"
+_WORD_BREAKS = re.compile(r"[\s\-‐‑–—.,]+")
+# Each ambiguous letter doubles a word's readings; past this many, the later ones keep
+# their first reading (a name with five Latin j's is not worth 32 index values).
+MAX_AMBIGUOUS = 3
+MAX_READINGS = 16
 
 
 def _letter(ch: str) -> str:
@@ -166,6 +198,12 @@ def _letter(ch: str) -> str:
         return LATIN_LETTERS[ch]
     if ch in LOOKALIKES:
         return LOOKALIKES[ch]
+    if ch == "j":
+        return LATIN_J
+    if ch == "x":
+        return LATIN_X
+    if ch == SIGN:
+        return SIGN
     if ch.isascii():
         return ch if ch.isalpha() else ""
     # Other accented letters: drop the marks and map what is left.
@@ -175,26 +213,62 @@ def _letter(ch: str) -> str:
     return "".join(_letter(c) for c in base)
 
 
-def _skeleton(word: str) -> str:
-    text = "".join(_letter(ch) for ch in word)
-    for old, new in LATIN_RULES:
-        text = text.replace(old, new)
+def _finish(text: str) -> str:
     text = _DOUBLE.sub(r"\1", text)
     for old, new in LATE_RULES:
         text = old.sub(new, text) if isinstance(old, re.Pattern) else text.replace(old, new)
     return _DOUBLE.sub(r"\1", text)
 
 
+def _readings(word: str) -> list[str]:
+    """Every skeleton the word may stand for, its first reading first (j as ж, x as кс)."""
+    text = "".join(_letter(ch) for ch in word)
+    for old, new in LATIN_RULES:
+        text = text.replace(old, new)
+    text = _J_BEFORE_I.sub("j", text).replace(SIGN, "")
+    parts = re.split(f"([{LATIN_J}{LATIN_X}])", text)
+    marks = parts[1::2]
+    choices = [READINGS[m] if i < MAX_AMBIGUOUS else READINGS[m][:1] for i, m in enumerate(marks)]
+    seen: dict[str, None] = {}
+    for combo in itertools.product(*choices):
+        pieces = [parts[0]]
+        for reading, rest in zip(combo, parts[2::2], strict=True):
+            pieces += [reading, rest]
+        seen.setdefault(_finish("".join(pieces)), None)
+    return list(seen)
+
+
+def _words(raw: str) -> list[list[str]]:
+    text = unicodedata.normalize("NFKC", raw).casefold()
+    text = text.translate({ord(c): SIGN for c in _SIGNS})
+    words = [[r for r in _readings(w) if r] for w in _WORD_BREAKS.split(text)]
+    return [w for w in words if w and w[0] not in PATRONYMIC_MARKERS]
+
+
+def name_keys(raw: str | None) -> list[str]:
+    """Every canonical form of a person's name, the first one first: what the index
+    stores and what a search looks up (a match is any form in common). One form for a
+    name in Cyrillic; a Latin j or x gives one per reading. Empty when nothing is left."""
+    if raw is None:
+        return []
+    words = _words(raw)
+    if not words:
+        return []
+    keys: dict[str, None] = {}
+    for combo in itertools.product(*words):
+        keys.setdefault(" ".join(sorted(combo)), None)
+        if len(keys) >= MAX_READINGS:
+            break
+    return list(keys)
+
+
 def normalise_name(raw: str | None) -> str | None:
     """One canonical form for a person's name however it was typed: NFKC, case-folded,
     Cyrillic and Latin spellings mapped to one skeleton, patronymic markers (уулу, кызы)
-    dropped, word order ignored. None when nothing is left."""
-    if raw is None:
-        return None
-    text = unicodedata.normalize("NFKC", raw).casefold()
-    words = [_skeleton(w) for w in re.split(r"[\s\-‐‑–—'’ʼ`.,]+", text)]
-    words = sorted(w for w in words if w and w not in PATRONYMIC_MARKERS)
-    return " ".join(words) or None
+    dropped, word order ignored. None when nothing is left. A Latin spelling may have
+    other readings too: name_keys gives them all."""
+    keys = name_keys(raw)
+    return keys[0] if keys else None
 
 
 def clean_display_name(raw: str) -> str:

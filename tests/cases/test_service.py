@@ -178,6 +178,24 @@ def test_search_by_phone_variants_and_cross_script_name(caseworker):
         assert [r.full_name for r in result.cases] == ["Айгүл Токтогулова"]
 
 
+def test_a_latin_j_finds_both_readings_whichever_script_was_stored(caseworker):
+    latin = _open(caseworker, full_name="Julija Jakovleva", phone=None)
+    cyrillic = _open(caseworker, full_name="Ярослава Яковлева", phone=None)
+    kyrgyz = _open(caseworker, full_name="Жылдыз Жумабаева", phone=None)
+    _open(caseworker, full_name="Юлия Яковенко", phone=None)
+    terms = ["Юлия Яковлева", "Yuliya Yakovleva", "Jaroslava Jakovleva"]
+    terms += ["Yaroslava Yakovleva", "Jyldyz Jumabaeva", "Zhyldyz Zhumabaeva"]
+    found = {t: [r.case_code for r in service.search_cases(caseworker, t).cases] for t in terms}
+    assert found == {
+        "Юлия Яковлева": [latin.case_code],
+        "Yuliya Yakovleva": [latin.case_code],
+        "Jaroslava Jakovleva": [cyrillic.case_code],
+        "Yaroslava Yakovleva": [cyrillic.case_code],
+        "Jyldyz Jumabaeva": [kyrgyz.case_code],
+        "Zhyldyz Zhumabaeva": [kyrgyz.case_code],
+    }
+
+
 def test_search_drops_false_positives_after_decryption(app, caseworker):
     app.config["BLIND_INDEX_BITS"] = 1  # every value collides with half the others
     try:

@@ -3,7 +3,7 @@
 import pytest
 
 from referral.crypto import blind_index
-from referral.crypto.blind_index import normalise_name, normalise_phone, safe_bits
+from referral.crypto.blind_index import name_keys, normalise_name, normalise_phone, safe_bits
 
 pytestmark = pytest.mark.no_db
 
@@ -129,6 +129,83 @@ def test_the_name_table_is_large_enough_and_all_match():
 )
 def test_different_people_stay_different(a, b):
     assert normalise_name(a) != normalise_name(b)
+
+
+# Spellings a search must also find, beyond the everyday ones above: a match is a reading
+# in common (name_keys). Cyrillic as the case holds it; each spelling as someone types it.
+SPELLINGS = {
+    # ISO 9 (GOST 7.79 A), with its diacritics and primes
+    "Юлия Яковлева": ["Ûliâ Âkovleva", "Julija Jakovleva", "Julia Jakowlewa", "Yuliya Yakovleva"],
+    "Чынара Шаршеева": ["Čynara Šaršeeva", "Chynara Sharsheeva", "Tschynara Scharschejewa"],
+    "Жыпаргүл Жумабаева": ["Žypargül Žumabaeva", "Jypargul Jumabaeva", "Zhypargul Zhumabaeva"],
+    "Щукина Элеонора": ["Ŝukina Èleonora", "Shchukina Eleonora", "Szczukina Eleonora"],
+    "Фёдорова Алёна": ["Fëdorova Alëna", "Fjodorova Aljona", "Fyodorova Alyona"],
+    "Таңсык Өмүрбекова": ["Taŋsyk Ömürbekova", "Taṇsyk Ômùrbekova", "Tansyk Omurbekova"],
+    "Хасанова Зульфия": ["Xasanova Zul'fija", "Khasanova Zulfiya", "Hasanova Zulfia"],
+    "Ксения Максимова": ["Kseniya Maksimova", "Ksenija Maximova", "Xenia Maximova"],
+    # J for й, ю, я (German, Polish, Czech passport spellings; scholarly Latin)
+    "Ярослава Юсупова": ["Jaroslava Jusupova", "Yaroslava Yusupova", "Iaroslava Iusupova"],
+    "Майя Николаева": ["Maja Nikolajeva", "Maya Nikolaeva", "Maiia Nikolaeva"],
+    "Дарья Сергеевна": ["Darja Sergejevna", "Darya Sergeevna", "Daria Sergeyevna"],
+    "Николай Андрей": ["Nikolaj Andrej", "Nikolay Andrey", "Nikolai Andrei"],
+    "Евгения Юрьева": ["Jevgenija Jurjeva", "Yevgeniya Yuryeva", "Evgenia Iureva"],
+    "Ирина Яковенко": ["Irina Jakovenko", "Iryna Yakovenko"],
+    # and J for ж stays right in Kyrgyz spellings
+    "Жылдыз Жээнбекова": ["Jyldyz Jeenbekova", "Zhyldyz Zheenbekova", "Djyldyz Dzheenbekova"],
+    "Жанара Кенжебаева": ["Janara Kenjebaeva", "Zhanara Kenzhebaeva"],
+    "Айжан Жусупова": ["Aijan Jusupova", "Ayzhan Zhusupova"],
+    "Гүлжан Жакыпова": ["Guljan Jakypova", "Gulzhan Zhakypova"],
+    # apostrophes and primes for the soft and hard signs
+    "Васильева Наталья": ["Vasil'eva Natal'ja", "Vasil’eva Natal’ya", "Vasilʹeva Natalʹâ"],
+    "Ольга Подъячева": ["Ol'ga Pod\"jačeva", "Olga Podyacheva", "Olʹga Podʺâčeva"],
+    "Анастасия Ильина": ["Anastasija Il'jina", "Anastasiya Ilyina", "Anastasia Ilina"],
+    "Татьяна Соловьёва": ["Tat'jana Solov'jova", "Tatyana Solovyova", "Tatiana Soloveva"],
+}
+SPELLING_PAIRS = [(c, latin) for c, spellings in SPELLINGS.items() for latin in spellings]
+# Different women a search must never mix up, whichever way either name is typed.
+DIFFERENT = [
+    "Жанна Асанова", "Яна Асанова", "Юлия Асанова", "Жулдыз Асанова", "Жылдыз Асанова",
+    "Алина Иванова", "Алёна Иванова", "Елена Иванова", "Илона Иванова", "Мария Иванова",
+    "Марина Иванова", "Майя Иванова", "Дарья Иванова", "Дина Иванова", "Динара Иванова",
+    "Жанара Иванова", "Жаңыл Иванова", "Жамиля Иванова", "Аида Иванова", "Айжан Иванова",
+    "Айгүл Иванова", "Гүлжан Иванова", "Гүлнара Иванова", "Наталья Иванова",
+"Ксения Иванова", "Оксана Иванова", "Зульфия Иванова",
+    "Юлия Яковлева", "Юлия Яковенко", "Ярослава Яковлева", "Жылдыз Жумабаева",
+    "Жылдыз Жумагулова", "Хасанова Зарина", "Касымова Зарина", "Асанова Зарина",
+]  # fmt: skip
+
+
+def _same(a: str, b: str) -> bool:
+    return bool(set(name_keys(a)) & set(name_keys(b)))
+
+
+@pytest.mark.parametrize("cyrillic,typed", SPELLING_PAIRS)
+def test_transliteration_spellings_find_the_name(cyrillic, typed):
+    assert _same(cyrillic, typed)
+
+
+def test_every_spelling_finds_only_its_own_name():
+    names = sorted(set(DIFFERENT) | set(SPELLINGS))
+    wrong = [
+        (typed, other)
+        for cyrillic, typed in SPELLING_PAIRS + [(n, n) for n in names]
+        for other in names
+        if other != cyrillic and _same(typed, other)
+    ]
+    found = sum(_same(c, t) for c, t in SPELLING_PAIRS)
+    print(
+        f"[security] transliterations: {found}/{len(SPELLING_PAIRS)} found, "
+        f"{len(wrong)} wrong names among {len(names)}"
+    )
+    assert len(SPELLING_PAIRS) >= 60
+    assert wrong == []
+
+
+def test_readings_are_bounded_and_the_first_is_the_canonical_form():
+    keys = name_keys("Jaja Jojo Juju Jeje Xaxa")
+    assert len(keys) <= blind_index.MAX_READINGS
+    assert keys[0] == normalise_name("Jaja Jojo Juju Jeje Xaxa")
+    assert name_keys("Юлия Яковлева") == ["iakovleva iulia"]
 
 
 def test_empty_or_punctuation_only_names_are_not_searchable():

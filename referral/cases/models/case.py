@@ -330,7 +330,8 @@ class CaseKey(db.Model):
 
 
 class CaseSearchIndex(db.Model):
-    """Blind-index values of a case: one row per (index name, index key version)."""
+    """Blind-index values of a case: per index name and key version, one row per value
+    (a name typed in Latin has a value for each of its readings)."""
 
     __tablename__ = "case_search_index"
     __table_args__ = (Index("ix_case_search_index_lookup", "name", "key_id", "value"),)
@@ -338,7 +339,7 @@ class CaseSearchIndex(db.Model):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(16), primary_key=True)
     key_id: Mapped[str] = mapped_column(String(20), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
     def __repr__(self) -> str:
         return f"<CaseSearchIndex {self.case_id} {self.name} {self.key_id}>"

@@ -179,15 +179,12 @@ def search_cases(user: User, term: str, audit_kind: str = "case_search") -> Sear
     """Exact match on the survivor's phone (if the term is one) or name, through the
     blind index; candidates are decrypted and false positives dropped. The audit event
     holds the kind and the counts, never the term."""
-    phone = blind_index.normalise_phone(term)
-    if phone is not None:
-        kind, field_name, normalised = "phone", "phone", phone
-        normalise, unit = blind_index.normalise_phone, U.CONTACT
+    if blind_index.normalise_phone(term) is not None:
+        kind, field_name, keys_of, unit = "phone", "phone", indexing.phone_keys, U.CONTACT
     else:
-        kind, field_name = "name", "full_name"
-        normalise, unit = blind_index.normalise_name, U.NAME
-        normalised = normalise(term)
-    if normalised is None:
+        kind, field_name, keys_of, unit = "name", "full_name", blind_index.name_keys, U.NAME
+    wanted = keys_of(term)
+    if not wanted:
         return SearchResult("none", [], 0)
     options = [joinedload(Case.key), joinedload(Case.owner)]
     if user.role == Role.CASEWORKER:
@@ -195,7 +192,7 @@ def search_cases(user: User, term: str, audit_kind: str = "case_search") -> Sear
     candidates = list(
         db.session.execute(
             policy.visible_cases(user)
-            .where(Case.id.in_(indexing.candidate_ids(kind, normalised)), Case.erased_at.is_(None))
+            .where(Case.id.in_(indexing.candidate_ids(kind, wanted)), Case.erased_at.is_(None))
             .options(*options)
             .order_by(Case.updated_at.desc(), Case.id)
             .limit(MAX_CANDIDATES)
@@ -206,7 +203,8 @@ def search_cases(user: User, term: str, audit_kind: str = "case_search") -> Sear
     matches = []
     for case in candidates:
         grant = policy.grant_for(user, case, {unit})
-        if normalise(fields.read(case, field_name, grant)) == normalised:
+        # A match shares a reading with the term; index collisions share none.
+        if set(keys_of(fields.read(case, field_name, grant))) & set(wanted):
             matches.append(case)
     audit.record(
         audit_kind,
