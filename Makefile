@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/referral_test
 KEYS := instance/keys
 
-.PHONY: setup demo serve test test-sqlite test-postgres lint translations messages keys bench clean
+.PHONY: setup services demo serve test test-sqlite test-postgres lint translations messages keys bench clean
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,7 +40,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The whole suite: lint, SQLite, then PostgreSQL when reachable (mandatory when CI=true).
-test: setup lint test-sqlite test-postgres
+test: setup services lint test-sqlite test-postgres
+
+# PostgreSQL, Redis and Chromium: started, or installed with apt where we may (root or
+# sudo). Outside CI a machine without them still runs the SQLite leg.
+services:
+	@bash .ci/ensure-services || [ "$$CI" != "true" ]
 
 test-sqlite: setup
 	@echo "== test suite on SQLite =="

@@ -1,0 +1,102 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against the app served over
+loopback from a committed database of its own: what the rolled-back test session holds
+is invisible to another connection, so these tests build their own instance.
+
+Without Chromium the browser tests skip with a loud message; under CI=true they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from referral import create_app
+from referral.crypto.keygen import ensure_dev_keys
+from referral.extensions import db
+from tests.conftest import _prepare_postgres
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = pytest.mark.no_db
+
+
+def _chromium() -> str:
+    path = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if path:
+        return path
+    message = (
+        f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM} "
+        "(apt-get install chromium, or .ci/ensure-services as root)"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(message.replace("SKIPPED", "FAILED under CI=true"))
+    print(f"\n*** {message} ***")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from referral.directory import service as directory
+
+    base = tmp_path_factory.mktemp("live")
+    ensure_dev_keys(base / "keys")
+    url = f"sqlite:///{base / 'live.sqlite3'}"
+    if os.environ.get("TEST_DATABASE_URL"):  # the PostgreSQL leg: a database of its own
+        parsed = make_url(os.environ["TEST_DATABASE_URL"])
+        url = parsed.set(database=f"{parsed.database}_live").render_as_string(hide_password=False)
+        _prepare_postgres(url)
+    app = create_app(
+        {
+            "REFERRAL_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "KEYS_DIR": str(base / "keys"),
+        }
+    )
+    with app.app_context():
+        upgrade()
+        directory.load_locations()
+        db.session.commit()
+        db.engine.dispose()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_url(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    # No network beyond loopback: the quick exit's neutral site is answered here.
+    context.route("https://www.google.com/**", lambda route: route.fulfill(body="neutral"))
+    page = context.new_page()
+    yield page
+    context.close()
