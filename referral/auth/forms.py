@@ -1,15 +1,15 @@
 """Shapes of input only; rules live in service.py."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from referral.auth.permissions import Role
+from referral.forms import Form
 from referral.validators import CHOICE_OR_EMPTY
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(max=64)],
@@ -22,7 +22,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(), Length(max=1024)],
@@ -51,7 +51,7 @@ class ChangePasswordForm(FlaskForm):
 LANGUAGE_CHOICES = [("ky", "Кыргызча"), ("ru", "Русский"), ("en", "English")]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         _l("Username"),
         validators=[
@@ -103,5 +103,5 @@ class UserForm(FlaskForm):
         return super().validate(extra_validators)
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with only the CSRF token: for buttons that POST."""

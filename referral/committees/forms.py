@@ -4,7 +4,6 @@ labels follow the user's language."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -19,6 +18,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from referral.committees.models import ActivityType, MemberAgency
 from referral.committees.service import MAX_TARGET_HOURS
 from referral.directory.models import ServiceType
+from referral.forms import Form
 from referral.validators import CHOICE_OR_EMPTY
 
 NO_CHOICE = ""
@@ -28,7 +28,7 @@ def _none_choice(label) -> SelectChoice:
     return SelectChoice(NO_CHOICE, str(label))
 
 
-class CommitteeForm(FlaskForm):
+class CommitteeForm(Form):
     name_ky = StringField(_l("Name in Kyrgyz"), validators=[Optional(), Length(max=300)])
     name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=300)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=300)])
@@ -64,7 +64,7 @@ class CommitteeForm(FlaskForm):
         return ok
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     user_id = SelectField(_l("Account"), validators=[CHOICE_OR_EMPTY])
     full_name = StringField(
         _l("Name (for a person without an account)"), validators=[Optional(), Length(max=200)]
@@ -93,7 +93,7 @@ class MemberForm(FlaskForm):
         return ok
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     occurred_on = DateField(_l("Date"), validators=[InputRequired()])
     activity_type = SelectField(_l("Kind of activity"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -113,7 +113,7 @@ class ActivityForm(FlaskForm):
         self.activity_type.choices = [SelectChoice(t.value, t.label) for t in ActivityType]
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     service_type = SelectField(_l("Service"), validators=[DataRequired()])
     target_hours = IntegerField(
         _l("Target response time (hours)"),
@@ -131,7 +131,7 @@ class StepForm(FlaskForm):
         ]
 
 
-class ProviderForm(FlaskForm):
+class ProviderForm(Form):
     organisation_id = SelectField(_l("Preferred provider"), validators=[DataRequired()])
 
     def __init__(self, *args, organisations=(), **kwargs):
@@ -141,5 +141,5 @@ class ProviderForm(FlaskForm):
         ]
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     direction = StringField(validators=[DataRequired(), AnyOf(["up", "down"])])

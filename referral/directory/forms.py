@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectChoice,
@@ -33,6 +31,7 @@ from referral.directory.models import (
     ServiceStatus,
     ServiceType,
 )
+from referral.forms import Form, SubForm
 from referral.validators import CHOICE_OR_EMPTY
 
 NONE = SelectChoice("", "—")
@@ -51,7 +50,7 @@ def location_choices(tree, *, blank: bool = True) -> list[SelectChoice]:
     return choices
 
 
-class PhoneForm(Form):
+class PhoneForm(SubForm):
     """One phone row inside an organisation or service form (no CSRF of its own)."""
 
     number = StringField(
@@ -100,7 +99,7 @@ def _descriptions(cls):
     return cls
 
 
-class _WithPhones(FlaskForm):
+class _WithPhones(Form):
     phones = FieldList(FormField(PhoneForm), min_entries=0)
 
     def offer_blank_phones(self) -> None:
@@ -182,7 +181,7 @@ class ServiceForm(_WithPhones):
 
 
 @_names
-class SiteForm(FlaskForm):
+class SiteForm(Form):
     location_id = SelectField(_l("Location"), validators=[CHOICE_OR_EMPTY])
     address = StringField(_l("Street address"), filters=[strip], validators=[Length(max=300)])
     postal_code = StringField(_l("Postal code"), filters=[strip], validators=[Length(max=12)])
@@ -195,7 +194,7 @@ class SiteForm(FlaskForm):
 
 
 @_names
-class LocationForm(FlaskForm):
+class LocationForm(Form):
     code = StringField(
         _l("COATE code"),
         filters=[strip],
@@ -216,7 +215,7 @@ class LocationForm(FlaskForm):
         self.parent_id.choices = location_choices(parents)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("HSDS file (.json or .zip data package)"),
         validators=[FileRequired(message=_l("Choose a file to import."))],

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms.validators import Optional
 from referral.cases.forms.common import CHOOSE, EnumSelectField, LockVersionField, as_choices
 from referral.cases.timeutil import to_utc
 from referral.directory.models import ServiceType
+from referral.forms import Form
 from referral.referrals import sharing
 from referral.referrals.models import DeclineReason, ReferralStatus, Urgency
 from referral.referrals.service.proposals import SendInput, sendable_type
@@ -41,7 +41,7 @@ def destination_choices() -> list[tuple[str, object]]:
     return [(t.value, t.label) for t in ServiceType if sendable_type(t.value)]
 
 
-class ChooseServiceForm(FlaskForm):
+class ChooseServiceForm(Form):
     """Refer elsewhere than the pathway's steps: which service (a GET form)."""
 
     class Meta:
@@ -65,7 +65,7 @@ class ItemsField(SelectMultipleField):
         super().__init__(label, validate_choice=False, **kwargs)
 
 
-class SendForm(FlaskForm):
+class SendForm(Form):
     # Chosen on the page before the form (the step, the service, the provider) and
     # checked again by the service against the proposals when posted.
     step_id = HiddenField()
@@ -97,16 +97,16 @@ class SendForm(FlaskForm):
         )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     lock_version = LockVersionField()
     confirmed = BooleanField(_l("Withdraw this referral: the provider no longer sees her data"))
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(Form):
     lock_version = LockVersionField()
 
 
-class RecordResponseForm(FlaskForm):
+class RecordResponseForm(Form):
     """The answer of a provider without an account, recorded by the caseworker."""
 
     lock_version = LockVersionField()

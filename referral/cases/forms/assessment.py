@@ -9,7 +9,6 @@ import uuid
 from dataclasses import fields as dc_fields
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -46,6 +45,7 @@ from referral.cases.models import (
 from referral.cases.service.incidents import IncidentInput
 from referral.cases.service.perpetrators import PerpetratorInput
 from referral.cases.service.risk import NeedsInput, RiskInput
+from referral.forms import Form
 
 TEXT = {"autocomplete": "off", "rows": 3}
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
@@ -82,7 +82,7 @@ def _parse_id(value) -> uuid.UUID | None:
         return None
 
 
-class IncidentForm(FlaskForm):
+class IncidentForm(Form):
     incident_date = DateField(_l("Date of the incident"), validators=[Optional()])
     incident_time = TimeField(_l("Time, if she knows it"), validators=[Optional()])
     time_of_day = EnumSelectField(_l("Time of day"), enum=TimeOfDay)
@@ -128,7 +128,7 @@ class EditIncidentForm(IncidentForm):
     lock_version = LockVersionField()
 
 
-class PerpetratorForm(FlaskForm):
+class PerpetratorForm(Form):
     relationship_to_survivor = EnumSelectField(
         _l("Relationship to the survivor"), enum=PerpetratorRelationship
     )
@@ -149,7 +149,7 @@ class EditPerpetratorForm(PerpetratorForm):
     lock_version = LockVersionField()
 
 
-class RiskForm(FlaskForm):
+class RiskForm(Form):
     # The assessment this one starts from: a newer one recorded meanwhile makes it stale.
     based_on = HiddenField()
     level = EnumSelectField(_l("Risk level"), enum=RiskLevel)
@@ -181,7 +181,7 @@ class RiskForm(FlaskForm):
         return _parse_id(self.based_on.data)
 
 
-class NeedsForm(FlaskForm):
+class NeedsForm(Form):
     based_on = HiddenField()
 
     def to_input(self) -> NeedsInput:

@@ -2,7 +2,6 @@
 view; the rules (accepted types, size, checklist, who decides) live in the services."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectChoice
 
@@ -22,27 +21,28 @@ from referral.cases.models import (
     ReturnReason,
     Satisfaction,
 )
+from referral.forms import Form
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     kind = EnumSelectField(_l("What the document is"), enum=AttachmentKind)
     # No FileRequired or type validators: an empty or unaccepted file gets the service's
     # message, decided from the content.
     file = FileField(_l("Scanned document (PDF, JPEG or PNG)"))
 
 
-class DeleteAttachmentForm(FlaskForm):
+class DeleteAttachmentForm(Form):
     lock_version = LockVersionField()
     understood = BooleanField(_l("Remove this document from the case for good"))
 
 
-class ClosureRequestForm(FlaskForm):
+class ClosureRequestForm(Form):
     reason = EnumSelectField(_l("Why the case can be closed"), enum=ClosureReason)
     checklist = CheckboxesField(_l("Checklist"), choices=as_choices(ClosureCheck.choices()))
     lock_version = LockVersionField()
 
 
-class ClosureReviewForm(FlaskForm):
+class ClosureReviewForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=[
@@ -55,12 +55,12 @@ class ClosureReviewForm(FlaskForm):
     lock_version = LockVersionField()
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = EnumSelectField(_l("Why the case is reopened"), enum=ReopenReason)
     lock_version = LockVersionField()
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     """Every question may be left unanswered: the survivor chooses what to say."""
 
     felt_welcome = EnumSelectField(FEEDBACK_QUESTIONS["felt_welcome"], enum=FeedbackAnswer)
@@ -75,7 +75,7 @@ class FeedbackForm(FlaskForm):
     )
 
 
-class PrintForm(FlaskForm):
+class PrintForm(Form):
     """The print page's options, sent as a GET (nothing changes)."""
 
     class Meta:

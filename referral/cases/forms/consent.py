@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -25,6 +24,7 @@ from referral.cases.models import (
 )
 from referral.cases.service.consent import ConsentInput, WithdrawInput
 from referral.directory.models import ServiceType
+from referral.forms import Form
 
 REMARK = {"rows": 3, "autocomplete": "off"}
 
@@ -38,7 +38,7 @@ def _parsed(kind, values):
             continue
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     lock_version = LockVersionField()
     kind = EnumSelectField(_l("Consent"), enum=ConsentKind)
     decision = EnumSelectField(_l("Decision"), enum=ConsentDecision)
@@ -79,7 +79,7 @@ class ConsentForm(FlaskForm):
         )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     given_by = EnumSelectField(_l("Withdrawn by"), enum=ConsentGiver)
     confirmed = BooleanField(_l("She withdraws this consent from now on"))
     remark = TextAreaField(_l("Remark"), validators=[Length(max=2000)], render_kw=REMARK)

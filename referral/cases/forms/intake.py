@@ -2,7 +2,6 @@
 rights) live in service.intake."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -33,13 +32,14 @@ from referral.cases.models import (
     RiskLevel,
     Sex,
 )
+from referral.forms import Form
 
 __all__ = ["STALE_FORM"]
 
 NO_AUTOFILL = {"autocomplete": "off"}
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     full_name = StringField(
         _l("Survivor's name"), validators=[DataRequired(), Length(max=200)], render_kw=NO_AUTOFILL
     )
@@ -95,7 +95,7 @@ class EditCaseForm(CaseForm):
     lock_version = LockVersionField()
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     term = StringField(
         _l("Phone number or full name"),
         validators=[DataRequired(), Length(min=2, max=200)],
@@ -103,7 +103,7 @@ class SearchForm(FlaskForm):
     )
 
 
-class CaseFilterForm(FlaskForm):
+class CaseFilterForm(Form):
     """The case list's filters (a GET form: no CSRF, nothing identifying in it)."""
 
     class Meta:
@@ -114,12 +114,12 @@ class CaseFilterForm(FlaskForm):
     caseworker = UUIDSelectField(_l("Caseworker"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     owner_id = UUIDSelectField(_l("Responsible caseworker"), validators=[DataRequired()])
     assigned_ids = MultiSelectField(_l("Also assigned"), choices=[])
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     reason = SelectField(
         _l("Reason"),
         choices=[SelectChoice("", _l("Choose a reason"))]

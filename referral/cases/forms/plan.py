@@ -5,7 +5,6 @@ services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -34,6 +33,7 @@ from referral.cases.models.plan import (
     ServicesReceived,
 )
 from referral.directory.models import SERVICE_TYPE_LABELS, ServiceType
+from referral.forms import Form
 
 NO_AUTOFILL = {"autocomplete": "off"}
 
@@ -71,7 +71,7 @@ class ServiceTypeField(SelectField):
             raise ValidationError(_l("Choose one of the options."))
 
 
-class ActionItemForm(FlaskForm):
+class ActionItemForm(Form):
     area = EnumSelectField(_l("Need area"), enum=PlanArea)
     goal = _text(_l("Goal agreed with her"), 2000)
     service_type = ServiceTypeField(_l("Planned service"))
@@ -84,11 +84,11 @@ class EditActionItemForm(ActionItemForm):
     lock_version = LockVersionField()
 
 
-class MarkMetForm(FlaskForm):
+class MarkMetForm(Form):
     lock_version = LockVersionField()
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     held_on = DateField(_l("Date of the follow-up"), validators=[Optional()])
     kind = EnumSelectField(_l("How"), enum=FollowUpType)
     services_received = EnumSelectField(
@@ -105,7 +105,7 @@ class EditFollowUpForm(FollowUpForm):
     lock_version = LockVersionField()
 
 
-class OrderForm(FlaskForm):
+class OrderForm(Form):
     kind = EnumSelectField(_l("Kind of order"), enum=OrderKind)
     issuing_body = EnumSelectField(_l("Issued by"), enum=IssuingBody)
     issuing_unit = StringField(_l("Department or court"), validators=[Optional(), Length(max=200)])
@@ -134,12 +134,12 @@ class EditOrderForm(OrderForm):
     lock_version = LockVersionField()
 
 
-class ViolationForm(FlaskForm):
+class ViolationForm(Form):
     occurred_on = DateField(_l("Date of the violation"), validators=[Optional()])
     description = _text(_l("What happened"), 5000)
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = _text(_l("Note"), 10_000)
 
 

@@ -18,7 +18,6 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, TextAreaField, TimeField
@@ -31,6 +30,7 @@ from referral.cases.service.common import StaleError
 from referral.cases.timeutil import to_utc
 from referral.crypto.grants import GrantError
 from referral.extensions import db
+from referral.forms import Form
 from referral.referrals import policy
 from referral.referrals.models import DeclineReason, Referral, ReferralStatus
 from referral.referrals.service import inbox as inbox_service
@@ -47,7 +47,7 @@ TEMPLATE = "referrals/provider/detail.html"
 # --- forms (shape only; the lifecycle service decides) ----------------------------------
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     lock_version = LockVersionField()
 
 

@@ -18,7 +18,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,6 +39,7 @@ from referral.cases.service.common import CaseClosedError, StaleError
 from referral.crypto.grants import GrantError
 from referral.directory.models import Organisation, OrganisationType, ServiceType
 from referral.extensions import db
+from referral.forms import Form
 from referral.home.service import Panel, register_panel
 from referral.referrals import policy, sharing
 from referral.referrals.forms import TEXT, ItemsField
@@ -63,7 +63,7 @@ PROFILE = sharing.profile_for(OrganisationType.CRISIS_CENTRE)
 # --- forms (shape only; the services decide) ---------------------------------------------
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     to_org_id = UUIDSelectField(_l("Receiving crisis centre"))
     urgency = EnumSelectField(_l("Urgency"), enum=Urgency)
     shared_items = ItemsField(_l("What the receiving centre is told about her before it accepts"))
@@ -106,7 +106,7 @@ class TransferForm(FlaskForm):
         )
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     lock_version = LockVersionField()
     owner_id = UUIDSelectField(_l("Who takes the case over"))
 
@@ -115,7 +115,7 @@ class AcceptForm(FlaskForm):
         self.owner_id.choices = [(str(u.id), u.full_name or u.username) for u in staff]
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     lock_version = LockVersionField()
     decline_reason = EnumSelectField(_l("Why do you decline?"), enum=DeclineReason)
     message = TextAreaField(
