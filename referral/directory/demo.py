@@ -353,7 +353,8 @@ def seed() -> int:
             db.session.flush()
             db.session.refresh(org)
             for offer in p.offers:
-                phone = f"+996 000 {ob.dial}{number:01d} {len(offer.en):03d}"
+                # +996 100 is well-formed but no operator's range: demo numbers call nobody.
+                phone = f"+996 100 {ob.dial}{number:01d} {len(offer.en):03d}"
                 added += _offer(org, offer, areas[offer.area], ob.languages, phone, True)
     bishkek = code("41711000000000")
     for en, offers in BISHKEK_OFFERS.items():
@@ -377,10 +378,13 @@ def seed() -> int:
             db.session.flush()
             db.session.refresh(org)
         for offer in offers:
-            phone = f"+996 000 300 {len(offer.en):03d}"
+            phone = f"+996 100 300 {len(offer.en):03d}"
             added += _offer(org, offer, [bishkek.id], ("ky", "ru"), phone, True)
     for en, ru, ky, org_type, number, offer in HELPLINES:
-        org, _created = _org(en, ru, ky, org_type, legal_status=LegalStatus.STATE)
+        # National lines: the organisation sits in Bishkek, the service covers the nation.
+        org, _created = _org(
+            en, ru, ky, org_type, legal_status=LegalStatus.STATE, location_id=bishkek.id
+        )
         added += _offer(org, offer, [], ("ky", "ru"), number, False)
     db.session.flush()
     return added

@@ -17,7 +17,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from referral.directory.models import (
@@ -31,6 +39,7 @@ from referral.directory.models import (
     ServiceStatus,
     ServiceType,
 )
+from referral.directory.service.rules import LOCATION_MESSAGE, PHONE_MESSAGE, phone_is_valid
 from referral.forms import Form, SubForm
 from referral.validators import CHOICE_OR_EMPTY
 
@@ -59,14 +68,14 @@ class PhoneForm(SubForm):
         validators=[
             Optional(),
             Length(max=40),
-            Regexp(
-                r"^\+?[0-9][0-9 ()-]{1,38}$",
-                message=_l("Digits, spaces, brackets and dashes only, e.g. +996 312 123456"),
-            ),
         ],
     )
     phone_type = SelectField(_l("Kind"))
     description = StringField(_l("Note"), filters=[strip], validators=[Length(max=200)])
+
+    def validate_number(self, field):
+        if field.data and not phone_is_valid(field.data):
+            raise ValidationError(PHONE_MESSAGE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,7 +124,8 @@ class OrganisationForm(_WithPhones):
     sector = SelectField(_l("Sector"), validators=[CHOICE_OR_EMPTY])
     legal_status = SelectField(_l("Legal status"), validators=[CHOICE_OR_EMPTY])
     parent_id = SelectField(_l("Parent organisation"), validators=[CHOICE_OR_EMPTY])
-    location_id = SelectField(_l("Location"), validators=[CHOICE_OR_EMPTY])
+    # The service refuses it too; checked here so that it shows with the other errors.
+    location_id = SelectField(_l("Location"), validators=[InputRequired(LOCATION_MESSAGE)])
     website = StringField(_l("Website"), filters=[strip], validators=[Length(max=300)])
     email = EmailField(
         _l("Email"),

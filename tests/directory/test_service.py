@@ -88,7 +88,22 @@ def _org_input(**kw):
         name_ky="", name_ru="Кризисный центр", name_en="", org_type=OrganisationType.SHELTER
     )
     values.update(kw)
+    if "location_id" not in values:
+        values["location_id"] = factories.LocationFactory().id
     return service.OrganisationInput(**values)
+
+
+def test_an_organisation_needs_a_location_and_phones_someone_can_call(session):
+    with pytest.raises(service.DirectoryError) as refused:
+        service.create_organisation(_org_input(location_id=None))
+    assert refused.value.field == "location_id"
+    for number in ("12", "+996 12", "0312 12", "abc", "00000", "+1"):
+        with pytest.raises(service.DirectoryError) as refused:
+            service.create_organisation(_org_input(phones=[service.PhoneInput(number)]))
+        assert refused.value.field == "phones-0-number", number
+    good = ["112", "1212", "0312 123 456", "+996 (555) 12-34-56", "+7 495 123 45 67"]
+    org = service.create_organisation(_org_input(phones=[service.PhoneInput(n) for n in good]))
+    assert [p.number for p in org.phones] == good
 
 
 def test_organisation_create_and_update_record_changed_fields_only(session):
@@ -96,12 +111,16 @@ def test_organisation_create_and_update_record_changed_fields_only(session):
     assert [p.number for p in org.phones] == ["+996 312 000111"]
     phone_id = org.phones[0].id
     assert (
-        service.update_organisation(org, _org_input(phones=[service.PhoneInput("+996 312 000111")]))
+        service.update_organisation(
+            org,
+            _org_input(location_id=org.location_id, phones=[service.PhoneInput("+996 312 000111")]),
+        )
         == []
     )
     changed = service.update_organisation(
         org,
         _org_input(
+            location_id=org.location_id,
             name_en="Crisis centre",
             phones=[service.PhoneInput("+996 312 000111", description="24h")],
         ),

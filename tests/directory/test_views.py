@@ -121,7 +121,7 @@ def test_bad_input_keeps_what_was_typed_and_says_why(login_as, kg):
 
 
 def test_provider_edits_own_entry_but_not_its_type(login_as):
-    org = factories.OrganisationFactory(org_type="police")
+    org = factories.OrganisationFactory(org_type="police", location=factories.LocationFactory())
     provider = login_as(factories.UserFactory(role=Role.PROVIDER, organisation=org))
     page = provider.get(f"/directory/organisations/{org.id}/edit").get_data(as_text=True)
     assert 'name="org_type"' not in page
@@ -130,6 +130,7 @@ def test_provider_edits_own_entry_but_not_its_type(login_as):
         {
             "name_ru": "Новое имя",
             "org_type": "shelter",
+            "location_id": str(org.location_id),
             "phones-0-number": "102",
             "phones-0-phone_type": "voice",
         },
@@ -250,3 +251,24 @@ def test_provider_home_shows_own_entry_panel(login_as):
 def test_renamed_rayon_shows_its_former_name(login_as, kg):
     admin = login_as("admin")
     assert "Kara-Buura" in admin.get("/directory/locations").get_data(as_text=True)
+
+
+def test_an_organisation_with_the_phone_12_and_no_location_is_refused_with_both_reasons(login_as):
+    admin = login_as("admin")
+    r = admin.post(
+        "/directory/organisations/new?lang=ky",
+        {
+            "name_ru": "Центр",
+            "org_type": "crisis_centre",
+            "phones-0-number": "12",
+            "phones-0-phone_type": "voice",
+        },
+    )
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "Бул телефон номерин колдонууга болбойт" in page
+    assert "Уюм кайсы жерде экенин тандаңыз" in page
+    assert (
+        db.session.execute(select(Organisation).where(Organisation.name_ru == "Центр")).first()
+        is None
+    )

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from referral.audit import service as audit
 from referral.directory.models import LegalStatus, Organisation, OrganisationType, Sector
 from referral.directory.service.phones import PhoneInput, sync_phones
-from referral.directory.service.rules import DirectoryError, assign, check_website, require_name
+from referral.directory.service.rules import (
+    DirectoryError,
+    assign,
+    check_phones,
+    check_website,
+    require_location,
+    require_name,
+)
 from referral.extensions import db
 
 
@@ -54,7 +61,9 @@ ADMIN_ONLY_ORGANISATION_FIELDS = ("org_type", "sector", "legal_status", "parent_
 
 def _check_organisation(data: OrganisationInput, org: Organisation | None) -> None:
     require_name(data)
+    require_location(data.location_id)
     check_website(data.website)
+    check_phones([p.number for p in data.phones])
     if data.parent_id is not None:
         if org is not None and data.parent_id == org.id:
             raise DirectoryError(_l("An organisation cannot be its own parent."), "parent_id")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from referral.directory.models import Organisation, Phone, PhoneType, Service
+from referral.directory.service.rules import check_phones
 from referral.extensions import db
 
 
@@ -19,7 +20,9 @@ class PhoneInput:
 
 def sync_phones(org: Organisation, service: Service | None, wanted: list[PhoneInput]) -> bool:
     """Make the phones of an organisation (service None) or service equal `wanted`,
-    reusing rows in order so that ids stay stable for exchange partners."""
+    reusing rows in order so that ids stay stable for exchange partners. Raises
+    DirectoryError on a number nobody could call."""
+    check_phones([item.number for item in wanted])
     query = select(Phone).where(Phone.organisation_id == org.id)
     query = query.where(
         Phone.service_id == service.id if service else Phone.service_id.is_(None)

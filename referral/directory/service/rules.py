@@ -3,7 +3,19 @@ staff screens and the HSDS import both apply, and which fields an update changed
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
+
+from referral.crypto.blind_index import normalise_phone
+
+# Kyrgyz short numbers: emergency services (101-104, 112) and helplines (111, 1212, 150).
+SHORT_NUMBER = re.compile(r"[1-9][0-9]{2,3}")
+PHONE_MESSAGE = _l(
+    "This is not a phone number we can use: a Kyrgyz number has 9 digits after 0 or +996 "
+    "(e.g. 0312 123 456), another country's number starts with +, a short number has 3 "
+    "or 4 digits."
+)
 
 
 class DirectoryError(ValueError):
@@ -24,6 +36,26 @@ def require_name(data) -> None:
 def check_website(website: str | None) -> None:
     if website and not website.startswith(("https://", "http://")):
         raise DirectoryError(_l("A website address starts with https://"), "website")
+
+
+def phone_is_valid(number: str) -> bool:
+    """The rule the case screens apply (a number that normalises to E.164), plus the short
+    numbers of emergency services and helplines."""
+    return bool(SHORT_NUMBER.fullmatch(number.strip()) or normalise_phone(number))
+
+
+def check_phones(numbers) -> None:
+    for position, number in enumerate(numbers):
+        if not phone_is_valid(number):
+            raise DirectoryError(PHONE_MESSAGE, f"phones-{position}-number")
+
+
+LOCATION_MESSAGE = _l("Choose where the organisation is: its city or rayon.")
+
+
+def require_location(location_id) -> None:
+    if location_id is None:
+        raise DirectoryError(LOCATION_MESSAGE, "location_id")
 
 
 def check_ages(minimum_age: int | None, maximum_age: int | None) -> None:
