@@ -3,7 +3,8 @@ the same `create_app` as `wsgi.py`, on the benchmark database and keys, with one
 route, `/bench-bare`, the bare Flask endpoint the case pages are compared with.
 
 The extra route exists only here, never in the product. BENCH_DATABASE_URL and
-BENCH_KEYS_DIR say where (the defaults of `bench._cases`).
+BENCH_KEYS_DIR say where (the defaults of `bench._cases`). BENCH_AUDIT=off makes
+`audit.record` a no-op, for `bench.audit_reads`'s unaudited twin of the same pages.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def build():
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     keys = os.environ.get("BENCH_KEYS_DIR", str(ROOT / "instance" / "bench-keys"))
     app = create_app({"REFERRAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": keys})
+
+    if os.environ.get("BENCH_AUDIT") == "off":
+        from referral.audit import service as audit
+
+        audit.record = lambda *args, **kwargs: None
 
     @app.get("/bench-bare")
     @public
