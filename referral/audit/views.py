@@ -22,7 +22,7 @@ def index():
     before = request.args.get("before", type=int)
     if before is not None and not 1 <= before <= MAX_SEQ:
         before = None  # out of any chain's range: show the newest events
-    events = service.recent_events(limit=100, before_seq=before)
+    events = service.recent_events(limit=100, before_id=before)
     return render_template("audit/index.html", events=events)
 
 

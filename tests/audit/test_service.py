@@ -16,6 +16,7 @@ def _chain(n: int) -> list[AuditEvent]:
         audit.record(
             "test_event", target_type="user", target_id=user.id, detail={"i": i}, actor=user
         )
+    audit.seal_now()  # what the end of the request would do once it has committed
     return db.session.query(AuditEvent).order_by(AuditEvent.seq).all()
 
 
