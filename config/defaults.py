@@ -103,3 +103,6 @@ MAIL_LINK_BASE_URL = None  # e.g. "https://referral.example.kg": links never use
 # instance/ unless absolute; in production, a directory on another volume or host that
 # the database's administrators cannot rewrite (docs/audit.md). None: no checkpoints.
 AUDIT_CHECKPOINT_DIR = "audit-checkpoints"
+# Seal the audit entries a request wrote from a sealer thread of the process, a moment
+# after the request (one batch for many requests), rather than in the request itself.
+AUDIT_SEAL_IN_BACKGROUND = True

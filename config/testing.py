@@ -25,3 +25,6 @@ ATTACHMENTS_DIR = str(Path(tempfile.gettempdir()) / "referral-test-attachments")
 # Off: every test rolls its database back, and a file left by one would not match the
 # next test's chain. Tests of checkpoints set their own directory.
 AUDIT_CHECKPOINT_DIR = None
+# In the request's own teardown, on the test's connection: a sealer thread would work
+# on another connection, outside the test's transaction.
+AUDIT_SEAL_IN_BACKGROUND = False

@@ -15,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -222,11 +225,16 @@ def seal_pending(*, wait: bool = False, max_batches: int = 50) -> int:
 
 
 def seal_after_request(_error=None) -> None:
-    """Teardown: seal the entries this request wrote, once its unit of work is over.
-    Only when the session holds nothing uncommitted: a view that flushed and did not
-    commit (or a test's own unit of work around a request) is never committed here;
-    its entries wait for the next sealer."""
+    """Teardown: have the entries this request wrote sealed, once its unit of work is
+    over. Deployed, a sealer thread of this process does it a moment later, so that the
+    request does no sealing work and one batch seals many requests' entries
+    (AUDIT_SEAL_IN_BACKGROUND); otherwise (tests) here and now, and only when the
+    session holds nothing uncommitted: a view that flushed and did not commit (or a
+    test's unit of work around a request) is never committed here."""
     if not g.pop("_audit_unsealed", False):
+        return
+    if current_app.config.get("AUDIT_SEAL_IN_BACKGROUND"):
+        _background_sealer(current_app._get_current_object()).poke()
         return
     if db.session.info.get(_UNCOMMITTED):
         return
@@ -235,6 +243,76 @@ def seal_after_request(_error=None) -> None:
     except Exception as error:  # the request is done; `flask audit seal` catches up
         db.session.rollback()
         current_app.logger.warning("audit sealing deferred: %s", type(error).__name__)
+
+
+class BackgroundSealer:
+    """One thread per process that seals soon after it is poked, gathering what was
+    committed meanwhile into one batch. If the process dies first, the next sealer of
+    any process, `flask audit seal` or verification seal what it left."""
+
+    COALESCE_SECONDS = 0.05
+
+    def __init__(self, app):
+        self.app = app
+        self.wake = threading.Event()
+        self.pid: int | None = None
+        self.thread: threading.Thread | None = None
+        self.stopping = False
+        self._start_lock = threading.Lock()
+
+    def poke(self) -> None:
+        if self.pid != os.getpid():  # first use in this (possibly forked) process
+            with self._start_lock:
+                if self.pid != os.getpid():
+                    self.wake = threading.Event()
+                    self.thread = threading.Thread(
+                        target=self._run, name="audit-sealer", daemon=True
+                    )
+                    self.thread.start()
+                    self.pid = os.getpid()
+        self.wake.set()
+
+    def stop(self) -> None:
+        """Finish the pass under way and end the thread (an app being torn down)."""
+        self.stopping = True
+        self.wake.set()
+        if self.thread is not None and self.pid == os.getpid():
+            self.thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            if self.stopping:
+                return
+            time.sleep(self.COALESCE_SECONDS)
+            self.wake.clear()
+            with self.app.app_context():
+                try:
+                    seal_pending()
+                except Exception as error:  # next poke, `flask audit seal` or verify
+                    db.session.rollback()
+                    self.app.logger.warning("audit sealing deferred: %s", type(error).__name__)
+                finally:
+                    db.session.remove()
+
+
+_SEALERS: dict[int, BackgroundSealer] = {}
+_SEALERS_LOCK = threading.Lock()
+
+
+def stop_background_sealer(app) -> None:
+    with _SEALERS_LOCK:
+        sealer = _SEALERS.pop(id(app), None)
+    if sealer is not None:
+        sealer.stop()
+
+
+def _background_sealer(app) -> BackgroundSealer:
+    with _SEALERS_LOCK:
+        sealer = _SEALERS.get(id(app))
+        if sealer is None:
+            sealer = _SEALERS[id(app)] = BackgroundSealer(app)
+        return sealer
 
 
 _UNCOMMITTED = "audit_uncommitted_flush"
