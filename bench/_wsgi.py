@@ -3,7 +3,10 @@ the same `create_app` as `wsgi.py`, on the benchmark database and keys, with one
 route, `/bench-bare`, the bare Flask endpoint the case pages are compared with.
 
 The extra route exists only here, never in the product. BENCH_DATABASE_URL and
-BENCH_KEYS_DIR say where (the defaults of `bench._cases`).
+BENCH_KEYS_DIR say where (the defaults of `bench._cases`). BENCH_AUDIT=off makes
+`audit.record` a no-op, for `bench.audit_reads`'s unaudited twin of the same pages.
+Testing settings (cheap password hashing), but audit entries are sealed by the sealer
+thread, as deployed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,19 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/referral_bench"
 def build():
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     keys = os.environ.get("BENCH_KEYS_DIR", str(ROOT / "instance" / "bench-keys"))
-    app = create_app({"REFERRAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": keys})
+    app = create_app(
+        {
+            "REFERRAL_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "KEYS_DIR": keys,
+            "AUDIT_SEAL_IN_BACKGROUND": True,
+        }
+    )
+
+    if os.environ.get("BENCH_AUDIT") == "off":
+        from referral.audit import service as audit
+
+        audit.record = lambda *args, **kwargs: None
 
     @app.get("/bench-bare")
     @public

@@ -95,3 +95,14 @@ MAIL_SMTP_PASSWORD_FILE = None  # a file holding only the password; relative to 
 MAIL_SMTP_TIMEOUT = 10  # seconds
 MAIL_FROM = None  # e.g. "no-reply@referral.example.kg"
 MAIL_LINK_BASE_URL = None  # e.g. "https://referral.example.kg": links never use the Host header
+
+# --- Audit trail: checkpoints outside the database -------------------------------------
+# `flask audit checkpoint` (by hand and from cron, e.g. hourly) appends the sealed
+# chain's tip, signed, to a file here; `flask audit verify` compares the chain with it,
+# which is what detects cut-off newest entries or a restored old database. Relative to
+# instance/ unless absolute; in production, a directory on another volume or host that
+# the database's administrators cannot rewrite (docs/audit.md). None: no checkpoints.
+AUDIT_CHECKPOINT_DIR = "audit-checkpoints"
+# Seal the audit entries a request wrote from a sealer thread of the process, a moment
+# after the request (one batch for many requests), rather than in the request itself.
+AUDIT_SEAL_IN_BACKGROUND = True

@@ -20,3 +20,11 @@ LOG_TRACEBACKS = True  # tests only: real deployments log the type, never the me
 # Outside the repository's instance/ folder; tests that look at the files set their own
 # directory per test.
 ATTACHMENTS_DIR = str(Path(tempfile.gettempdir()) / "referral-test-attachments")
+
+# --- Audit trail -------------------------------------------------------------------------
+# Off: every test rolls its database back, and a file left by one would not match the
+# next test's chain. Tests of checkpoints set their own directory.
+AUDIT_CHECKPOINT_DIR = None
+# In the request's own teardown, on the test's connection: a sealer thread would work
+# on another connection, outside the test's transaction.
+AUDIT_SEAL_IN_BACKGROUND = False

@@ -100,9 +100,37 @@ def list_orgs():
         click.echo(f"{org.id}  {org.org_type:18} {org.name_en}")
 
 
+CLI_REASONS = {
+    "missing": "entry {seq} is missing or out of order",
+    "broken_link": "entry {seq} does not link to the entry before it",
+    "altered": "entry {seq} was altered",
+    "unknown_key": "entry {seq} is sealed with a key id the key ring does not hold",
+    "head_missing": "the chain's head row is missing (after entry {last})",
+    "head_mismatch": "the chain ends at entry {last}, its head row says otherwise",
+    "truncated": "truncated after entry {last}: checkpoint {checkpoint} names a later one",
+    "rewritten": "entry {seq} differs from checkpoint {checkpoint}",
+    "checkpoint_invalid": "checkpoint file line {line} is unreadable or wrongly signed",
+    "unsealed": "{unsealed} entries older than a minute are not sealed",
+}
+
+
+def describe_break(result) -> str:
+    detail = result.detail or {}
+    text = CLI_REASONS[result.reason].format(
+        seq=result.first_bad_seq,
+        last=result.checked,
+        checkpoint=detail.get("checkpoint_seq"),
+        line=detail.get("line"),
+        unsealed=result.unsealed,
+    )
+    where = f" at entry {result.first_bad_seq}" if result.first_bad_seq else ""
+    return f"Audit chain BROKEN{where}: {text} ({result.checked} entries verified before it)."
+
+
 @audit_cli.command("verify")
 def audit_verify():
-    """Recompute the hash chain; exit 1 if any entry was altered, removed or inserted."""
+    """Recompute the hash chain and compare it with the checkpoints; exit 1 if any entry
+    was altered, removed, inserted or cut off."""
     from referral.audit import service as audit
 
     result = audit.verify_chain()
@@ -112,15 +140,48 @@ def audit_verify():
         detail={"checked": result.checked, "first_bad_seq": result.first_bad_seq, "via": "cli"},
     )
     db.session.commit()
+    audit.seal_pending()
     if result.ok:
-        click.echo(f"Audit chain intact: {result.checked} entries verified.")
-    else:
         click.echo(
-            f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
-            f"({result.checked} entries verified before it).",
-            err=True,
+            f"Audit chain intact: {result.checked} entries verified"
+            + (f" (entries 1 to {result.last_seq})" if result.checked else "")
+            + f"; {result.checkpoints} checkpoint(s) matched."
         )
+    else:
+        click.echo(describe_break(result), err=True)
         raise SystemExit(1)
+
+
+@audit_cli.command("seal")
+def audit_seal():
+    """Seal entries still waiting for their place in the chain (cron: every minute)."""
+    from referral.audit import service as audit
+
+    sealed = audit.seal_pending(wait=True, max_batches=10**6)
+    click.echo(f"Sealed {sealed} audit entries.")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Append the sealed chain's tip, signed, to the checkpoint file outside the
+    database (cron: hourly). Exit 1 if no checkpoint directory is configured."""
+    from referral.audit import checkpoints
+    from referral.audit import service as audit
+
+    audit.seal_pending(wait=True, max_batches=10**6)
+    try:
+        mark = checkpoints.write_checkpoint()
+    except (checkpoints.CheckpointError, OSError) as error:
+        raise click.ClickException(f"no checkpoint written: {error}") from None
+    if mark is None:
+        click.echo("The audit chain is empty: nothing to checkpoint.")
+        return
+    audit.record("audit_checkpoint", detail={"seq": mark.seq, "via": "cli"})
+    db.session.commit()
+    audit.seal_pending()
+    click.echo(
+        f"Checkpoint written: entry {mark.seq} at {mark.at} ({checkpoints.checkpoint_dir()})."
+    )
 
 
 @demo_cli.command("seed")

@@ -74,6 +74,7 @@ class InMemoryUploadRequest(Request):
 
 
 def register_request_hooks(app: Flask) -> None:
+    from referral.audit.service import seal_after_request
     from referral.auth.access import enforce_declared_access
 
     app.request_class = InMemoryUploadRequest
@@ -82,3 +83,4 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.before_request(enforce_declared_access)
     app.after_request(security_headers)
+    app.teardown_request(seal_after_request)

@@ -131,9 +131,24 @@ ENTRIES = [
     ),
 ]
 
+
+def _reads_url(scope: str):
+    def url(world):
+        return _case_url(scope)(world).replace("/cases/", "/audit/cases/", 1)
+
+    return url
+
+
 for _scope in SCOPES:
     ENTRIES += [
         Entry("cases.detail", _case_url(_scope), only(_reader(_scope)), scope=_scope),
+        # Who looked at the case: its readers; an erased case keeps its trail.
+        Entry(
+            "audit.case_reads",
+            _reads_url(_scope),
+            only(_reader(_scope, erased=OK)),
+            scope=_scope,
+        ),
         Entry("cases.edit", _case_url(_scope, "/edit"), only(_reader(_scope)), scope=_scope),
         Entry(
             "cases.edit",

@@ -16,6 +16,7 @@ def _chain(n: int) -> list[AuditEvent]:
         audit.record(
             "test_event", target_type="user", target_id=user.id, detail={"i": i}, actor=user
         )
+    audit.seal_now(batch=10**6)  # what the end of the request would do after its commit
     return db.session.query(AuditEvent).order_by(AuditEvent.seq).all()
 
 
@@ -106,3 +107,56 @@ def test_failed_action_leaves_no_audit_event():
     nested.rollback()
     assert db.session.query(AuditEvent).count() == before
     assert audit.verify_chain().ok
+
+
+def _insert_forged(position: int) -> None:
+    """A made-up entry slipped in at `position`, the later ones moved up one place."""
+    _raw("UPDATE audit_events SET seq = -seq WHERE seq >= :p", p=position)
+    _raw("UPDATE audit_events SET seq = 1 - seq WHERE seq < 0")
+    _raw(
+        "INSERT INTO audit_events (seq, occurred_at, action, outcome, detail, key_id, "
+        "prev_hash, entry_hash) SELECT :p, occurred_at, 'forged', outcome, detail, key_id, "
+        "entry_hash, entry_hash FROM audit_events WHERE seq = :q",
+        p=position,
+        q=position - 1 if position > 1 else position + 1,
+    )
+
+
+def _swap(position: int) -> None:
+    position = min(position, 999)  # the last entry swaps with the one before it
+    _raw("UPDATE audit_events SET seq = -1 WHERE seq = :p", p=position)
+    _raw("UPDATE audit_events SET seq = :p WHERE seq = :n", p=position, n=position + 1)
+    _raw("UPDATE audit_events SET seq = :n WHERE seq = -1", n=position + 1)
+
+
+TAMPERING = {
+    "edit": lambda p: _raw("UPDATE audit_events SET outcome = 'x' WHERE seq = :p", p=p),
+    "delete": lambda p: _raw("DELETE FROM audit_events WHERE seq = :p", p=p),
+    "insert": _insert_forged,
+    "reorder": _swap,
+}
+
+
+def test_every_kind_of_tampering_on_a_1000_entry_chain_is_detected():
+    import random
+
+    _chain(1000)
+    rng = random.Random(11)
+    positions = sorted({1, 2, 500, 999, 1000, *rng.sample(range(1, 1001), 11)})
+    trials, missed = 0, []
+    for kind, tamper in TAMPERING.items():
+        for position in positions:
+            nested = db.session.begin_nested()
+            tamper(position)
+            trials += 1
+            if audit.verify_chain().ok:
+                missed.append((kind, position))
+            nested.rollback()
+            db.session.expire_all()
+    assert audit.verify_chain().ok
+    assert missed == []
+    detected = trials - len(missed)
+    print(
+        f"\n[security] audit tampering on a 1,000-entry chain: {detected}/{trials} detected "
+        f"({', '.join(TAMPERING)} at {len(positions)} positions each, first and last included)"
+    )

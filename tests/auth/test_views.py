@@ -149,7 +149,7 @@ def test_login_and_failure_are_audited_without_password(browser):
     user = factories.UserFactory()
     browser.login(user.username, "wrong password value 123")
     browser.login(user.username)
-    events = db.session.query(AuditEvent).order_by(AuditEvent.seq).all()
+    events = db.session.query(AuditEvent).order_by(AuditEvent.id).all()
     actions = [e.action for e in events]
     assert "authn_login_fail" in actions
     assert "authn_login_success" in actions

@@ -66,7 +66,7 @@ def test_open_case_audits_create_and_read_audits_read_with_ids_only(caseworker):
     case = _open(caseworker)
     service.read_case(caseworker, case)
     events = db.session.execute(
-        select(AuditEvent).where(AuditEvent.target_id == str(case.id)).order_by(AuditEvent.seq)
+        select(AuditEvent).where(AuditEvent.target_id == str(case.id)).order_by(AuditEvent.id)
     ).scalars()
     actions = [e.action for e in events]
     assert actions == ["sensitive_create", "sensitive_read"]
@@ -218,7 +218,7 @@ def test_search_is_scoped_and_audits_counts_never_the_term(caseworker):
         db.session.execute(
             select(AuditEvent)
             .where(AuditEvent.action == "case_search")
-            .order_by(AuditEvent.seq.desc())
+            .order_by(AuditEvent.id.desc())
         )
         .scalars()
         .first()

@@ -22,7 +22,7 @@ from tests import factories
 
 
 def _actions() -> list[str]:
-    return list(db.session.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars())
+    return list(db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars())
 
 
 def _steps(version) -> list[ServiceType]:

@@ -23,7 +23,7 @@ from tests.directory.conftest import (
 
 
 def _events(action):
-    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
     return list(db.session.execute(query).scalars())
 
 

@@ -192,7 +192,7 @@ def audit_of(action, case):
         db.session.execute(
             select(AuditEvent)
             .where(AuditEvent.action == action, AuditEvent.target_id == str(case.id))
-            .order_by(AuditEvent.seq)
+            .order_by(AuditEvent.id)
         ).scalars()
     )
 

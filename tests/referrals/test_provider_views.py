@@ -77,7 +77,7 @@ def test_the_page_shows_the_shared_values_the_steps_and_records_the_read(world, 
     event = db.session.execute(
         select(AuditEvent)
         .where(AuditEvent.action == "sensitive_read", AuditEvent.target_id == str(case.id))
-        .order_by(AuditEvent.seq.desc())
+        .order_by(AuditEvent.id.desc())
         .limit(1)
     ).scalar_one()
     assert event.detail["referral"] == str(referral.id)

@@ -23,6 +23,7 @@ from referral.cases.service.intake import (  # noqa: F401
     CaseDetail,
     CaseInput,
     PossibleDuplicates,
+    case_id_for_code,
     new_case_code,
     open_case,
     possible_duplicates,

@@ -183,6 +183,14 @@ def new_case_code(year: int | None = None) -> str:
             return code
 
 
+def case_id_for_code(code: str) -> uuid.UUID | None:
+    """The id behind a case code, for the auditor's console: the code is not identifying
+    and the answer reveals nothing of the case."""
+    return db.session.execute(
+        select(Case.id).where(Case.case_code == code.strip().upper())
+    ).scalar_one_or_none()
+
+
 def _text(value: str | None) -> str | None:
     if value is None:
         return None
