@@ -6,6 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/referral_test
 KEYS := instance/keys
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: setup services demo serve test test-sqlite test-postgres lint translations messages keys bench clean
 
@@ -29,11 +31,12 @@ messages: $(STAMP)
 keys: $(STAMP)
 	@$(BIN)/python -m referral.crypto.keygen $(KEYS)
 
-# Sets up everything, seeds demo data (re-runnable) and serves on http://127.0.0.1:5000.
+# Sets up everything, seeds demo data (re-runnable) and serves on http://$(HOST):$(PORT)
+# (`make demo PORT=8080` for another port).
 demo: setup keys
 	$(FLASK) db upgrade
-	$(FLASK) demo seed
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) demo seed --url http://$(HOST):$(PORT)
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -185,7 +185,14 @@ def audit_checkpoint():
 
 
 @demo_cli.command("seed")
-def demo_seed():
+@click.option(
+    "--url",
+    envvar="DEMO_URL",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where the demo is served (printed with the logins).",
+)
+def demo_seed(url):
     """Load locations, demo organisations and one user of every role. Safe to re-run."""
     from flask import current_app
 
@@ -195,7 +202,7 @@ def demo_seed():
         raise click.ClickException("demo accounts are never created in production")
     summary = service.seed_demo()
     db.session.commit()
-    click.echo(service.format_summary(summary))
+    click.echo(service.format_summary(summary, url=url))
 
 
 def register(app: Flask) -> None:

@@ -67,8 +67,10 @@ def test_demo_seed_is_repeatable_and_prints_logins(app):
     assert "4 fictional cases." in first.output
     orgs = db.session.query(Organisation).count()
     users = db.session.query(User).count()
-    second = _run(app, "demo", "seed")
+    assert "Sign in at http://127.0.0.1:5000 " in first.output
+    second = _run(app, "demo", "seed", "--url", "http://127.0.0.1:8080")
     assert second.exit_code == 0, second.output
+    assert "Sign in at http://127.0.0.1:8080 " in second.output
     assert db.session.query(Organisation).count() == orgs
     assert db.session.query(User).count() == users
     assert "Added by this run: nothing" in second.output

@@ -188,7 +188,7 @@ def _count(model) -> int:
     return db.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def format_summary(summary: SeedSummary) -> str:
+def format_summary(summary: SeedSummary, url: str = "http://127.0.0.1:5000") -> str:
     added = (
         summary.locations_added
         + summary.organisations_added
@@ -207,7 +207,7 @@ def format_summary(summary: SeedSummary) -> str:
         if added
         else "Added by this run: nothing (already seeded).",
         "",
-        "Sign in at http://127.0.0.1:5000 with any of these usernames:",
+        f"Sign in at {url} with any of these usernames:",
     ]
     lines += [f"  {username:14} {label}" for username, label in summary.users]
     lines += ["", f"Password for every demo user: {DEMO_PASSWORD}"]
