@@ -1,5 +1,7 @@
 """What every response carries, and how errors look."""
 
+import re
+
 import pytest
 from flask import Blueprint
 
@@ -108,3 +110,13 @@ def test_input_with_a_nul_character_is_refused_plainly(browser):
     response = browser.post("/login", {"username": "a\x00b", "password": "whatever it is"})
     assert response.status_code == 400
     assert "could not be read" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "role", ["caseworker", "supervisor", "provider", "committee_member", "admin"]
+)
+def test_home_leads_with_the_work_and_ends_with_the_account(login_as, role):
+    page = login_as(role).get("/?lang=en").get_data(as_text=True)
+    titles = re.findall(r"<h2>([^<]+)</h2>", page)
+    assert len(titles) >= 2, titles
+    assert titles[-1] == "My account"

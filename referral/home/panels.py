@@ -10,7 +10,7 @@ from referral.auth.permissions import Permission
 from referral.home.service import Panel, register_panel
 
 
-@register_panel(10, Permission.ACCOUNT)
+@register_panel(1000, Permission.ACCOUNT)  # the work first, one's own account last
 def account_panel(user: User) -> Panel:
     return Panel(
         title=_("My account"),
