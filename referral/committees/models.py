@@ -276,6 +276,15 @@ class PathwayStep(UUIDPrimaryKey, db.Model):
     def guidance(self) -> str:
         return localised(self, "guidance")
 
+    @property
+    def guidance_untranslated(self) -> list[str]:
+        """The languages the guidance is missing in, when it is written in any: readers
+        of those languages are shown another language's text instead."""
+        texts = {code: getattr(self, f"guidance_{code}").strip() for code in ("ky", "ru", "en")}
+        if not any(texts.values()):
+            return []
+        return [code for code, text in texts.items() if not text]
+
     def __repr__(self) -> str:
         return f"<PathwayStep {self.id} {self.position} {self.service_type}>"
 

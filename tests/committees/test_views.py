@@ -441,3 +441,18 @@ def test_malformed_input_is_refused_plainly_never_with_a_server_error(login_as):
     assert "already preferred" in _text(
         browser.post(f"{base}/steps/{step.id}/providers", {"organisation_id": str(police.id)})
     )
+
+
+def test_an_editor_sees_which_languages_a_steps_guidance_is_missing_in(login_as):
+    browser = login_as("committee_member")
+    committee = _coordinated_committee(browser.user)
+    draft = service.start_draft(committee.pathway, None)
+    police = ServiceType.POLICE_INTERNAL_AFFAIRS
+    service.add_step(draft, service.StepInput(police, 24, guidance_en="Call first"))
+    service.add_step(
+        draft,
+        service.StepInput(ServiceType.HEALTH_PRIMARY_CARE, 24, "Алгач чалыңыз", "Сначала", "Call"),
+    )
+    page = _text(browser.get(f"/committees/pathways/{committee.pathway.id}/draft?lang=en"))
+    assert page.count("Guidance not yet translated into") == 1
+    assert "Guidance not yet translated into: Кыргызча, Русский." in page
