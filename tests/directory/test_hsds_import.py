@@ -1,6 +1,7 @@
 """A plain HSDS 3.0 file from another system (no field of our profile) imports, with each
 assumption and everything not stored reported; an empty instance imports our own export."""
 
+import io
 import json
 import uuid
 
@@ -179,3 +180,16 @@ def test_an_instance_without_locations_imports_the_projects_own_export(kg):
         assert "locations were added" in result.notes[0].message
         db.session.expire_all()
         assert exchange.export(fmt) == first
+
+
+def test_the_administrator_sees_what_was_assumed_in_their_language(login_as, kg):
+    admin = login_as("admin", locale="ru")
+    response = admin.post(
+        "/directory/exchange/import",
+        {"file": (io.BytesIO(json.dumps(PLAIN_SERVICE).encode()), "plain.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Что импорт предположил или не сохранил" in page
+    assert "Название принято как английское" in page
