@@ -193,3 +193,13 @@ def test_the_administrator_sees_what_was_assumed_in_their_language(login_as, kg)
     page = response.get_data(as_text=True)
     assert "Что импорт предположил или не сохранил" in page
     assert "Название принято как английское" in page
+
+
+def test_an_imported_iso_639_language_survives_editing_the_service(login_as, kg):
+    assert _import(PLAIN_SERVICE).ok
+    admin = login_as("admin")
+    page = admin.get(f"/directory/services/{SVC}/edit")
+    assert page.status_code == 200
+    assert 'checked id="language_codes-5" name="language_codes" type="checkbox" value="kaa"' in (
+        page.get_data(as_text=True)
+    )
