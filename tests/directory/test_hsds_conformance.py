@@ -165,3 +165,17 @@ def test_confidential_location_is_virtual_without_identifier_or_address(director
     )
     assert virtual[0]["addresses"] == []
     assert "Hidden" not in exchange.export("zip").decode("latin-1")
+
+
+def test_the_demo_directory_exports_valid_hsds_and_reads_back_whole(session):
+    from referral.directory import demo
+
+    service.load_locations()
+    demo.seed()
+    data = exchange.export("json")
+    document = json.loads(data)
+    assert len(document["contents"]) > 10
+    assert [e for org in document["contents"] for e in hsds_spec.errors("organization", org)] == []
+    assert exchange.import_file("demo.json", data).ok
+    db.session.expire_all()
+    assert exchange.export("json") == data
