@@ -25,6 +25,16 @@ def export_command(path: Path):
     click.echo(f"Exported the directory to {path} ({fmt}, {len(data)} bytes).")
 
 
+@directory_cli.command("locations")
+def locations_command():
+    """Load (or complete) Kyrgyzstan's shipped locations: what a new instance needs first."""
+    from referral.directory import service
+
+    added = service.load_locations()
+    db.session.commit()
+    click.echo(f"Locations added: {added}.")
+
+
 @directory_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path):
@@ -36,6 +46,8 @@ def import_command(path: Path):
     except ValueError as exc:
         db.session.rollback()
         raise click.ClickException(f"cannot read {path}: {exc}") from None
+    for n in result.notes:
+        click.echo(f"note: {n.table} record {n.row or 'all'}, {n.field}: {n.message}", err=True)
     if not result.ok:
         db.session.rollback()
         for p in result.problems:

@@ -178,7 +178,7 @@ class ServiceForm(_WithPhones):
         validators=[Optional()],
     )
 
-    def __init__(self, *args, locations=(), sites=(), **kwargs):
+    def __init__(self, *args, locations=(), sites=(), other_languages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.service_type.choices = [SelectChoice(t.value, t.label) for t in ServiceType]
         self.status.choices = [SelectChoice(s.value, s.label) for s in ServiceStatus]
@@ -186,7 +186,7 @@ class ServiceForm(_WithPhones):
         self.area_ids.choices = location_choices(locations, blank=False)
         self.language_codes.choices = [
             SelectChoice(code, str(label)) for code, label in SERVICE_LANGUAGES.items()
-        ]
+        ] + [SelectChoice(code, code) for code in other_languages if code not in SERVICE_LANGUAGES]
         self.site_ids.choices = [SelectChoice(str(s.id), s.name) for s in sites]
 
 

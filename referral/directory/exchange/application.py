@@ -44,15 +44,11 @@ def _get_or_new(model, row_id: str, **required):
 
 
 def _names(obj, row, *, descriptions: bool = False) -> None:
-    has_kg = any(row.get(f"kg_name_{lang}") for lang in LANGS)
+    # The check put a plain HSDS name under the language its script shows.
     for lang in LANGS:
         setattr(obj, f"name_{lang}", row.get(f"kg_name_{lang}") or "")
         if descriptions:
             setattr(obj, f"description_{lang}", row.get(f"kg_description_{lang}") or "")
-    if not has_kg:  # plain HSDS from elsewhere: the name is taken as Russian
-        obj.name_ru = row.get("name") or ""
-        if descriptions:
-            obj.description_ru = row.get("description") or ""
 
 
 def _uuid(value):
@@ -90,8 +86,8 @@ def apply_valid(valid: Valid, codes: dict[str, uuid.UUID]) -> None:
         _names(site, row)
         site.location_id = codes.get(row.get("external_identifier") or "")
         address = addresses.get(row["id"], {})
-        site.address = address.get("address_1") or ""
-        site.postal_code = address.get("postal_code") or ""
+        site.address = address.get("address_1") or row.get("kg_address") or ""
+        site.postal_code = address.get("postal_code") or row.get("kg_postal_code") or ""
     db.session.flush()
 
     for row in rows["services"]:
@@ -202,7 +198,7 @@ def _replace_phones(org_ids, service_ids, rows: list[dict]) -> None:
         phone.organisation_id = (
             service.organisation_id if service else uuid.UUID(row["organization_id"])
         )
-        phone.number = row["number"]
+        phone.number = row["number"].strip()
         phone.phone_type = PhoneType(row.get("type") or "voice")
         phone.description = row.get("description") or ""
         phone.last_verified_at = row.get("kg_last_verified")

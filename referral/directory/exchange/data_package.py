@@ -9,13 +9,18 @@ import zipfile
 
 from referral.directory.exchange import bounds
 from referral.directory.exchange.profile import (
+    CSV_ALIASES,
     FIELDS,
     HSDS_VERSION,
     PROFILE_URI,
+    RESOURCES,
     Tables,
-    csv_name,
+    columns,
     json_value,
+    publish,
 )
+
+_CSV_TYPES = {"integer": "integer", "boolean": "boolean", "date": "date", "time": "time"}
 
 
 def _csv_text(value) -> str:
@@ -27,25 +32,33 @@ def _csv_text(value) -> str:
 
 
 def to_zip(tables: Tables) -> bytes:
-    """The Tabular Data Package: one CSV per table and datapackage.json."""
+    """The Tabular Data Package: one CSV per table, named as HSDS names it, and
+    datapackage.json."""
+    hsds = publish(tables)
     buffer = io.BytesIO()
     resources = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, fields in FIELDS.items():
+        for name in FIELDS:
+            fields = columns(name)
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(fields)
-            for row in tables[name]:
+            for row in hsds[name]:
                 writer.writerow([_csv_text(row.get(f)) for f in fields])
-            filename = f"{csv_name(name)}.csv"
+            resource, filename = RESOURCES[name]
             _write(archive, filename, out.getvalue().encode("utf-8"))
             resources.append(
                 {
-                    "name": csv_name(name),
+                    "name": resource,
                     "path": filename,
+                    "format": "csv",
+                    "mediatype": "text/csv",
                     "profile": "tabular-data-resource",
                     "schema": {
-                        "fields": [{"name": f, "type": t} for f, t in fields.items()],
+                        "fields": [
+                            {"name": f, "type": _CSV_TYPES.get(FIELDS[name][f], "string")}
+                            for f in fields
+                        ],
                         "primaryKey": "id",
                     },
                 }
@@ -53,7 +66,7 @@ def to_zip(tables: Tables) -> bytes:
         package = {
             "name": "kg-gbv-directory",
             "profile": "tabular-data-package",
-            "hsds_version": HSDS_VERSION,
+            "version": HSDS_VERSION,
             "hsds_profile": PROFILE_URI,
             "resources": resources,
         }
@@ -67,9 +80,29 @@ def _write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
+def _paths(archive: zipfile.ZipFile, names: dict[str, str]) -> dict[str, str]:
+    """File name -> table: the package's own datapackage.json first (resources by their
+    HSDS name), then the specification's file names and their older spellings."""
+    by_name = {resource: table for table, (resource, _f) in RESOURCES.items()}
+    paths = {filename: table for table, (_r, filename) in RESOURCES.items()}
+    paths.update(CSV_ALIASES)
+    if "datapackage.json" in names:
+        try:
+            package = json.loads(_read_bounded(archive, names["datapackage.json"], 1 << 20))
+            for resource in package.get("resources") or []:
+                table = by_name.get(resource.get("name"))
+                if table and isinstance(resource.get("path"), str):
+                    paths[resource["path"].rsplit("/", 1)[-1]] = table
+        except (ValueError, AttributeError, TypeError):
+            pass  # a broken descriptor: the file names still say what each table is
+    return paths
+
+
 def from_zip(data: bytes) -> Tables:
-    """Read a data package; missing files are empty tables. Raises ValueError (a
-    bounds.FileRefused with a message for the administrator where a bound is broken)."""
+    """Read a data package; missing files are empty tables, CSV files HSDS defines but the
+    directory does not store are read as tables of their own (to be reported). Raises
+    ValueError (a bounds.FileRefused with a message for the administrator where a bound is
+    broken)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -78,12 +111,13 @@ def from_zip(data: bytes) -> Tables:
     if len(members) > bounds.MAX_FILES:
         raise bounds.FileRefused(bounds.too_many_files())
     names = {info.filename.rsplit("/", 1)[-1]: info.filename for info in members}
+    paths = _paths(archive, names)
     tables: Tables = {name: [] for name in FIELDS}
     budget = bounds.MAX_UNPACKED
-    for name in FIELDS:
-        filename = f"{csv_name(name)}.csv"
-        if filename not in names:
+    for filename in sorted(names):
+        if not filename.lower().endswith(".csv"):
             continue
+        table = paths.get(filename, filename[: -len(".csv")])
         raw = _read_bounded(archive, names[filename], budget)
         budget -= len(raw)
         try:
@@ -93,8 +127,10 @@ def from_zip(data: bytes) -> Tables:
             ]
         except csv.Error as exc:  # csv's own field limit, far above ours
             raise bounds.FileRefused(bounds.field_too_long()) from exc
-        bounds.check_rows(name, rows)
-        tables[name] = rows
+        except UnicodeDecodeError as exc:
+            raise ValueError("not UTF-8") from exc
+        bounds.check_rows(table, rows)
+        tables[table] = tables.get(table, []) + rows
     return tables
 
 

@@ -1,12 +1,16 @@
-"""Our profile of Open Referral HSDS 3.0: the tables, their columns and types, and the
-ids and URIs both serialisations share.
+"""Our profile of Open Referral HSDS 3.0: the tables, their columns and types, the ids and
+URIs both serialisations share, and where the directory's own fields travel.
 
-`kg_*` fields carry what HSDS has no place for (names in ky/ru/en, organisation type,
-sector, flags).
+Inside the application a row may carry `kg_*` fields for what HSDS has no place for (names
+in ky/ru/en, organisation type, sector, flags). They never leave as bare keys: `publish`
+turns each into an HSDS `attribute` of a term of our own taxonomy (PROFILE_TAXONOMY) whose
+`value` is the field's value, which the core schemas allow on organization, service,
+location and phone, also with `additionalProperties: false`. `lift` reads them back.
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import date, time
 
@@ -15,9 +19,11 @@ from referral.directory.models import ServiceType
 HSDS_VERSION = "3.0"
 PROFILE_URI = "https://referral.example.kg/hsds-profile/kg-gbv/1.0"
 TAXONOMY = "kg-gbv-service-types"
+PROFILE_TAXONOMY = "kg-gbv-directory-fields"
 NS = uuid.UUID("6f1c7a52-3d0e-4b8e-9a55-2f2b1c0d9e11")  # derives ids of generated rows
 NATIONWIDE_URI = "urn:iso:std:iso:3166:KG"
 COATE_URI = "urn:coate:"
+COATE = "COATE"  # location.external_identifier_type of our place codes
 
 LANGS = ("ky", "ru", "en")  # of the kg_name_* and kg_description_* columns, in this order
 
@@ -25,7 +31,7 @@ S, INT, B, D, T = "string", "integer", "boolean", "date", "time"
 _NAMES = {f"kg_name_{lang}": S for lang in LANGS}
 _DESCRIPTIONS = {f"kg_description_{lang}": S for lang in LANGS}
 
-# HSDS tabular files in dependency order, with their columns and types.
+# HSDS tables in dependency order, with the columns read and written and their types.
 FIELDS: dict[str, dict[str, str]] = {
     "organizations": {
         "id": S,
@@ -52,6 +58,8 @@ FIELDS: dict[str, dict[str, str]] = {
         **_NAMES,
         "kg_confidential": B,
         "kg_is_active": B,
+        "kg_address": S,  # only when the address cannot be a valid HSDS address
+        "kg_postal_code": S,
     },
     "addresses": {
         "id": S,
@@ -87,6 +95,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "id": S,
         "organization_id": S,
         "service_id": S,
+        "location_id": S,
         "number": S,
         "type": S,
         "description": S,
@@ -95,6 +104,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "schedules": {
         "id": S,
         "service_id": S,
+        "service_at_location_id": S,
+        "location_id": S,
         "freq": S,
         "byday": S,
         "opens_at": T,
@@ -102,14 +113,14 @@ FIELDS: dict[str, dict[str, str]] = {
     },
     "languages": {"id": S, "service_id": S, "name": S, "code": S},
     "service_areas": {"id": S, "service_id": S, "name": S, "uri": S},
-    "taxonomies": {"id": S, "name": S, "description": S, "uri": S, "version": S},
+    "taxonomies": {"id": S, "name": S, "description": S, "uri": S},
     "taxonomy_terms": {
         "id": S,
         "code": S,
         "name": S,
         "description": S,
-        "taxonomy": S,
         "taxonomy_id": S,
+        "term_uri": S,
     },
     "attributes": {
         "id": S,
@@ -117,10 +128,38 @@ FIELDS: dict[str, dict[str, str]] = {
         "link_type": S,
         "link_entity": S,
         "taxonomy_term_id": S,
+        "value": S,
     },
 }
-# HSDS's own CSV file name where it differs from the table key.
-CSV_NAMES = {"service_at_locations": "service_at_location"}
+
+# What the specification calls each table: its datapackage resource name and CSV file.
+RESOURCES: dict[str, tuple[str, str]] = {
+    "organizations": ("organization", "organizations.csv"),
+    "locations": ("location", "locations.csv"),
+    "addresses": ("address", "addresses.csv"),
+    "services": ("service", "services.csv"),
+    "service_at_locations": ("service_at_location", "service_at_location.csv"),
+    "phones": ("phone", "phones.csv"),
+    "schedules": ("schedule", "schedules.csv"),
+    "languages": ("language", "languages.csv"),
+    "service_areas": ("service_area", "service_areas.csv"),
+    "taxonomies": ("taxonomy", "taxonomies.csv"),
+    "taxonomy_terms": ("taxonomy_term", "taxonomy_terms.csv"),
+    "attributes": ("attribute", "attributes.csv"),
+}
+# Other file names packages in the wild use for the same tables (earlier drafts of the
+# specification, other tools): read, never written.
+CSV_ALIASES = {
+    "service_at_locations.csv": "service_at_locations",
+    "addresss.csv": "addresses",
+}
+# The object an attribute's link_entity names, per table.
+ENTITIES = {
+    "organizations": "organization",
+    "locations": "location",
+    "services": "service",
+    "phones": "phone",
+}
 
 Tables = dict[str, list[dict]]
 
@@ -130,20 +169,112 @@ def derived_id(*parts: object) -> str:
 
 
 TAXONOMY_ID = derived_id("taxonomy", TAXONOMY)
+PROFILE_TAXONOMY_ID = derived_id("taxonomy", PROFILE_TAXONOMY)
 
 
 def term_id(service_type: ServiceType) -> str:
     return derived_id("term", TAXONOMY, service_type.value)
 
 
+def field_term_id(field: str) -> str:
+    return derived_id("term", PROFILE_TAXONOMY, field)
+
+
+def kg_fields(table: str) -> list[str]:
+    return [f for f in FIELDS.get(table, {}) if f.startswith("kg_")]
+
+
+def columns(table: str) -> list[str]:
+    """The HSDS columns of a table as written: no local `kg_*` field."""
+    return [f for f in FIELDS[table] if not f.startswith("kg_")]
+
+
+FIELD_TERMS = {field_term_id(f): f for table in ENTITIES for f in kg_fields(table)}
+
+
 def json_value(value):
-    """Times as HH:MM and dates as ISO 8601, in JSON and CSV alike."""
+    """Times as HH:MM:SS and dates as ISO 8601, in JSON and CSV alike."""
     if isinstance(value, time):
-        return value.strftime("%H:%M")
+        return value.strftime("%H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
     return value
 
 
-def csv_name(table: str) -> str:
-    return CSV_NAMES.get(table, table)
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(json_value(value))
+
+
+def publish(tables: Tables) -> Tables:
+    """The tables as HSDS: every `kg_*` value moved into an attribute of our field
+    taxonomy, which is added with its terms. The input is left as it was."""
+    out = copy.deepcopy(tables)
+    fields_used: set[str] = set()
+    for table, entity in ENTITIES.items():
+        for row in out[table]:
+            for field in kg_fields(table):
+                value = row.pop(field, None)
+                if value is None or value == "":
+                    continue
+                fields_used.add(field)
+                out["attributes"].append(
+                    {
+                        "id": derived_id("attribute", row["id"], field),
+                        "link_id": row["id"],
+                        "link_type": "profile_field",
+                        "link_entity": entity,
+                        "taxonomy_term_id": field_term_id(field),
+                        "value": _text(value),
+                    }
+                )
+    out["taxonomies"].append(
+        {
+            "id": PROFILE_TAXONOMY_ID,
+            "name": PROFILE_TAXONOMY,
+            "description": "Fields of Kyrgyzstan's GBV referral directory that HSDS has no "
+            "place for; an attribute's value is the field's value",
+            "uri": f"{PROFILE_URI}#{PROFILE_TAXONOMY}",
+        }
+    )
+    for field in sorted(fields_used):
+        out["taxonomy_terms"].append(
+            {
+                "id": field_term_id(field),
+                "code": field,
+                "name": field.removeprefix("kg_").replace("_", " "),
+                "description": f"The directory's {field.removeprefix('kg_')} field",
+                "taxonomy_id": PROFILE_TAXONOMY_ID,
+                "term_uri": f"{PROFILE_URI}#{field}",
+            }
+        )
+    return out
+
+
+def lift(tables: Tables) -> None:
+    """Read our field attributes back onto their rows as `kg_*` values (in place) and drop
+    those attributes; any other attribute stays for the importer to consider."""
+    terms = {r.get("id"): r for r in tables.get("taxonomy_terms", [])}
+    by_id = {table: {str(r.get("id")): r for r in tables.get(table, [])} for table in ENTITIES}
+    kept = []
+    for attr in tables.get("attributes", []):
+        field = FIELD_TERMS.get(attr.get("taxonomy_term_id"))
+        term = terms.get(attr.get("taxonomy_term_id")) or {}
+        if field is None and term.get("taxonomy_id") == PROFILE_TAXONOMY_ID:
+            field = term.get("code")
+        table = next((t for t, e in ENTITIES.items() if e == attr.get("link_entity")), None)
+        if field is None or table is None or field not in FIELDS[table]:
+            kept.append(attr)
+            continue
+        row = by_id[table].get(str(attr.get("link_id")))
+        if row is None:
+            kept.append(attr)  # reported as a reference to nothing
+            continue
+        row[field] = attr.get("value")
+    tables["attributes"] = kept
+    ours = {PROFILE_TAXONOMY_ID}
+    tables["taxonomy_terms"] = [
+        t for t in tables.get("taxonomy_terms", []) if t.get("taxonomy_id") not in ours
+    ]
+    tables["taxonomies"] = [t for t in tables.get("taxonomies", []) if t.get("id") not in ours]

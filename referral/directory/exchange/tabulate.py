@@ -1,7 +1,11 @@
 """The directory as HSDS tables, read from the database (what both exports serialise).
 
 A confidential site is exported as a `virtual` location with no address, no place code
-and no name of its own.
+and no name of its own. An address is exported only when it can be a valid HSDS address
+(every required field filled): the street and postal code as held, `city` the site's place
+(its most precise known location: a city, rayon or district) and `state_province` the
+oblast above it (a city of national significance is its own). A site without a street,
+place or postal code keeps what it has on the location as profile attributes instead.
 """
 
 from __future__ import annotations
@@ -9,8 +13,10 @@ from __future__ import annotations
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from referral.auth.models import User
 from referral.directory import policy
 from referral.directory.exchange.profile import (
+    COATE,
     COATE_URI,
     FIELDS,
     LANGS,
@@ -22,6 +28,7 @@ from referral.directory.exchange.profile import (
     derived_id,
     term_id,
 )
+from referral.directory.exchange.validation import EMAIL_RE
 from referral.directory.models import (
     SERVICE_LANGUAGES,
     Location,
@@ -97,6 +104,7 @@ def _export_tables() -> Tables:
                 "id": str(phone.id),
                 "organization_id": str(phone.organisation_id) if not phone.service_id else None,
                 "service_id": str(phone.service_id) if phone.service_id else None,
+                "location_id": None,
                 "number": phone.number,
                 "type": phone.phone_type.value,
                 "description": phone.description or None,
@@ -109,7 +117,6 @@ def _export_tables() -> Tables:
             "name": TAXONOMY,
             "description": "Kinds of service on Kyrgyzstan's GBV referral pathway",
             "uri": PROFILE_URI + "#" + TAXONOMY,
-            "version": "1",
         }
     )
     for service_type in ServiceType:
@@ -119,8 +126,8 @@ def _export_tables() -> Tables:
                 "code": service_type.value,
                 "name": str(service_type.label),
                 "description": str(service_type.label),
-                "taxonomy": TAXONOMY,
                 "taxonomy_id": TAXONOMY_ID,
+                "term_uri": f"{PROFILE_URI}#{TAXONOMY}/{service_type.value}",
             }
         )
     return tables
@@ -144,33 +151,48 @@ def _export_site(tables: Tables, org: Organisation, site: Site, locations: dict)
         )
         return
     place = locations.get(site.location_id)
-    tables["locations"].append(
-        {
-            "id": str(site.id),
-            "organization_id": str(org.id),
-            "location_type": "physical",
-            "name": _hsds_text(site),
-            "external_identifier": place.code if place else None,
-            "external_identifier_type": "COATE" if place else None,
-            **_kg_texts(site),
-            "kg_confidential": False,
-            "kg_is_active": site.is_active,
-        }
-    )
-    if site.address or site.postal_code:
-        oblast = _oblast_of(place, locations)
-        tables["addresses"].append(
-            {
-                "id": derived_id("address", site.id),
-                "location_id": str(site.id),
-                "address_1": site.address,
-                "city": place.name_en if place else "",
-                "state_province": oblast.name_en if oblast else "",
-                "postal_code": site.postal_code,
-                "country": "KG",
-                "address_type": "physical",
-            }
-        )
+    row = {
+        "id": str(site.id),
+        "organization_id": str(org.id),
+        "location_type": "physical",
+        "name": _hsds_text(site),
+        "external_identifier": place.code if place else None,
+        "external_identifier_type": COATE if place else None,
+        **_kg_texts(site),
+        "kg_confidential": False,
+        "kg_is_active": site.is_active,
+    }
+    tables["locations"].append(row)
+    oblast = _oblast_of(place, locations)
+    address = {
+        "id": derived_id("address", site.id),
+        "location_id": str(site.id),
+        "address_1": site.address,
+        "city": _place_name(place),
+        "state_province": _place_name(oblast),
+        "postal_code": site.postal_code,
+        "country": "KG",
+        "address_type": "physical",
+    }
+    if all(address.values()):
+        tables["addresses"].append(address)
+    else:  # HSDS requires every one of them: keep what we hold on the location instead
+        row["kg_address"], row["kg_postal_code"] = site.address, site.postal_code
+
+
+def _place_name(place: Location | None) -> str:
+    return (place.name_en or place.name_ru or place.name_ky) if place else ""
+
+
+def _assurer_email(verified_by: str | None) -> str | None:
+    """HSDS wants the assurer's e-mail: the one recorded, or the e-mail of the account whose
+    username was recorded; never the username itself."""
+    if not verified_by:
+        return None
+    if EMAIL_RE.match(verified_by):
+        return verified_by
+    email = db.session.scalar(select(User.email).where(User.username == verified_by))
+    return email if email and EMAIL_RE.match(email) else None
 
 
 def _export_service(tables: Tables, svc: Service, locations: dict) -> None:
@@ -186,7 +208,7 @@ def _export_service(tables: Tables, svc: Service, locations: dict) -> None:
             "maximum_age": svc.maximum_age,
             "fees_description": "free" if svc.is_free else "paid",
             "assured_date": svc.verified_at,
-            "assurer_email": svc.verified_by,
+            "assurer_email": _assurer_email(svc.verified_by),
             **_kg_texts(svc),
             **_kg_texts(svc, "description"),
             "kg_service_type": svc.service_type.value,
@@ -205,6 +227,8 @@ def _export_service(tables: Tables, svc: Service, locations: dict) -> None:
             {
                 "id": str(schedule.id),
                 "service_id": sid,
+                "service_at_location_id": None,
+                "location_id": None,
                 "freq": "WEEKLY",
                 "byday": schedule.byday,
                 "opens_at": schedule.opens_at,
@@ -243,8 +267,9 @@ def _export_service(tables: Tables, svc: Service, locations: dict) -> None:
         {
             "id": derived_id("service_type", sid),
             "link_id": sid,
-            "link_type": "service",
+            "link_type": "service_type",
             "link_entity": "service",
             "taxonomy_term_id": term_id(svc.service_type),
+            "value": None,
         }
     )

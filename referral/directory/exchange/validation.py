@@ -1,5 +1,11 @@
 """Checking an HSDS import: every record of every table, every problem reported, nothing
-changed. Only rows that pass go on to be applied."""
+changed. Only rows that pass go on to be applied.
+
+Besides problems (which stop the import) a check yields notes: what it assumed for a
+record a plain HSDS file left unsaid, and what the file holds that the directory does not
+store (whole tables, fields, records of a kind it does not keep). Nothing is dropped
+without a note.
+"""
 
 from __future__ import annotations
 
@@ -11,30 +17,14 @@ from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 
+from referral.directory.exchange import assumptions
 from referral.directory.exchange.profile import (
-    COATE_URI,
     FIELDS,
-    NATIONWIDE_URI,
-    TAXONOMY,
+    LANGS,
     Tables,
-    term_id,
-)
-from referral.directory.hours import DAYS
-from referral.directory.models import (
-    SERVICE_LANGUAGES,
-    EligibleSex,
-    LegalStatus,
-    Organisation,
-    OrganisationType,
-    PhoneType,
-    Sector,
-    Service,
-    ServiceStatus,
-    ServiceType,
-    Site,
 )
 from referral.directory.service.locations import location_ids_by_code
-from referral.directory.service.rules import DirectoryError, check_ages, check_website
+from referral.directory.service.rules import DirectoryError
 from referral.extensions import db
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{1,38}$")
@@ -46,21 +36,34 @@ Valid = dict[str, list[tuple[int, dict]]]  # table -> (record number, typed row)
 @dataclass
 class Problem:
     table: str
-    row: int  # 1-based record number in that table (CSV: data row, header not counted)
+    row: int  # 1-based record number in that table (CSV: data row, header not counted); 0: all
     field: str
     message: str
+
+
+Note = Problem  # the same shape: where, and what was assumed or not stored
 
 
 class _Checker:
     def __init__(self, tables: Tables):
         self.tables = tables
         self.problems: list[Problem] = []
+        self.notes: list[Note] = []
+        self.skipped: set[tuple[str, int]] = set()
         self.valid: Valid = {}
         self.codes = location_ids_by_code()
         self.ids: dict[str, set[str]] = {name: set() for name in FIELDS}
 
     def fail(self, table, row, column, message):
         self.problems.append(Problem(table, row, column, str(message)))
+
+    def note(self, table, row, column, message):
+        self.notes.append(Note(table, row, column, str(message)))
+
+    def skip(self, table, row, column, message):
+        """Leave the record out (the directory has no place for it) and say so."""
+        self.note(table, row, column, message)
+        self.skipped.add((table, row))
 
     def obey(self, table, number, rule, *args) -> None:
         """Apply one of the staff screens' rules; its refusal is a problem on its field."""
@@ -71,11 +74,11 @@ class _Checker:
 
     def checked(self, table: str, rows: list[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
         """Each row, to be checked by the loop body; a row is valid when checking it
-        reported no problem."""
+        reported no problem and did not leave it out."""
         for number, row in rows:
             before = len(self.problems)
             yield number, row
-            if len(self.problems) == before:
+            if len(self.problems) == before and (table, number) not in self.skipped:
                 self.valid.setdefault(table, []).append((number, row))
 
     def typed(self, table: str) -> list[tuple[int, dict]]:
@@ -136,6 +139,26 @@ class _Checker:
                 table, number, column, _l("“%(v)s” is not an allowed value.", v=str(value)[:40])
             )
 
+    def texts(self, table, number, row, *, descriptions: bool = False) -> None:
+        """A plain HSDS row has one name (and description) in no stated language: store it
+        as the language its script shows, and say so."""
+        if any(row.get(f"kg_name_{lang}") for lang in LANGS) or not row.get("name"):
+            return
+        lang = assumptions.text_language(row["name"])
+        row[f"kg_name_{lang}"] = row["name"]
+        if descriptions and row.get("description"):
+            row[f"kg_description_{assumptions.text_language(row['description'])}"] = row[
+                "description"
+            ]
+        self.note(table, number, "name", LANGUAGE_NOTES[lang])
+
+
+LANGUAGE_NOTES = {
+    "ky": _l("The name is taken as Kyrgyz (the file does not say its language)."),
+    "ru": _l("The name is taken as Russian (the file does not say its language)."),
+    "en": _l("The name is taken as English (the file does not say its language)."),
+}
+
 
 def _convert(value, kind):
     if value is None or value == "":
@@ -145,6 +168,8 @@ def _convert(value, kind):
     if kind == "integer":
         if isinstance(value, bool):
             raise ValueError
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         return int(value)
     if kind == "boolean":
         if isinstance(value, bool):
@@ -165,154 +190,22 @@ def _has_name(row) -> bool:
     return any(row.get(k) for k in ("kg_name_ky", "kg_name_ru", "kg_name_en", "name"))
 
 
-def check(tables: Tables) -> tuple[list[Problem], Valid]:
-    """Every problem in the file (values that do not convert first, then the rules, table
-    by table), and the rows that have none."""
-    c = _Checker(tables)
-    typed = {name: c.typed(name) for name in FIELDS}
-
-    t = "organizations"
-    for number, row in c.checked(t, typed[t]):
-        c.enum(t, number, row, "kg_org_type", OrganisationType)
-        c.enum(t, number, row, "kg_sector", Sector, required=False)
-        c.enum(t, number, row, "legal_status", LegalStatus, required=False)
-        if not _has_name(row):
-            c.fail(t, number, "name", _l("The name is missing."))
-        if row.get("kg_location_code") and row["kg_location_code"] not in c.codes:
-            c.fail(t, number, "kg_location_code", _l("Unknown location code."))
-        if row.get("email") and not EMAIL_RE.match(row["email"]):
-            c.fail(t, number, "email", _l("Not an e-mail address."))
-        c.obey(t, number, check_website, row.get("website"))
-        if row.get("parent_organization_id"):
-            c.ref(t, number, row, "parent_organization_id", t, Organisation)
-            if row["parent_organization_id"] == row["id"]:
-                c.fail(
-                    t,
-                    number,
-                    "parent_organization_id",
-                    _l("An organisation cannot be its own parent."),
-                )
-
-    t = "locations"
-    for number, row in c.checked(t, typed[t]):
-        c.ref(t, number, row, "organization_id", "organizations", Organisation)
-        if row.get("location_type") not in ("physical", "postal", "virtual"):
-            c.fail(t, number, "location_type", _l("Use physical, postal or virtual."))
-        code = row.get("external_identifier")
-        if code and code not in c.codes:
-            c.fail(t, number, "external_identifier", _l("Unknown location code."))
-        if not row.get("kg_confidential") and not _has_name(row):
-            c.fail(t, number, "name", _l("The name is missing."))
-
-    confidential = {r["id"] for _n, r in typed["locations"] if r.get("kg_confidential")}
-    t = "addresses"
-    for number, row in c.checked(t, typed[t]):
-        c.ref(t, number, row, "location_id", "locations", Site)
-        if row.get("location_id") in confidential:
-            c.fail(t, number, "location_id", _l("A confidential location cannot have an address."))
-        if row.get("country") not in (None, "KG"):
-            c.fail(t, number, "country", _l("Only addresses in Kyrgyzstan (KG)."))
-
-    term_types = {term_id(st): st for st in ServiceType}
-    attr_types = {}
-    for _number, row in typed["attributes"]:
-        if row.get("taxonomy_term_id") in term_types:
-            attr_types[row.get("link_id")] = term_types[row["taxonomy_term_id"]].value
-    t = "services"
-    for number, row in c.checked(t, typed[t]):
-        c.ref(t, number, row, "organization_id", "organizations", Organisation)
-        if not row.get("kg_service_type") and row["id"] in attr_types:
-            row["kg_service_type"] = attr_types[row["id"]]
-        c.enum(t, number, row, "kg_service_type", ServiceType)
-        c.enum(t, number, row, "status", ServiceStatus)
-        c.enum(t, number, row, "kg_eligible_sex", EligibleSex, required=False)
-        if not _has_name(row):
-            c.fail(t, number, "name", _l("The name is missing."))
-        c.obey(t, number, check_ages, row.get("minimum_age"), row.get("maximum_age"))
-        if (
-            row.get("kg_accepts_referrals")
-            and row.get("kg_service_type") in ServiceType._value2member_map_
-            and not ServiceType(row["kg_service_type"]).is_referral_destination
-        ):
-            c.fail(
-                t,
-                number,
-                "kg_accepts_referrals",
-                _l("Violence cases are never referred to this type of service."),
-            )
-
-    t = "service_at_locations"
-    for number, row in c.checked(t, typed[t]):
-        c.ref(t, number, row, "service_id", "services", Service)
-        c.ref(t, number, row, "location_id", "locations", Site)
-
-    t = "phones"
-    for number, row in c.checked(t, typed[t]):
-        owners = [k for k in ("organization_id", "service_id") if row.get(k)]
-        if len(owners) != 1:
-            c.fail(
-                t,
-                number,
-                "organization_id",
-                _l("A phone belongs to one organisation or one service."),
-            )
-        else:
-            target = "organizations" if owners[0] == "organization_id" else "services"
-            c.ref(
-                t,
-                number,
-                row,
-                owners[0],
-                target,
-                Organisation if target == "organizations" else Service,
-            )
-        if not PHONE_RE.match(row.get("number") or ""):
-            c.fail(
-                t,
-                number,
-                "number",
-                _l("Digits, spaces, brackets and dashes only, e.g. +996 312 123456"),
-            )
-        if row.get("type") and row["type"] not in PhoneType._value2member_map_:
-            c.fail(t, number, "type", _l("“%(v)s” is not an allowed value.", v=row["type"][:40]))
-
-    t = "schedules"
-    for number, row in c.checked(t, typed[t]):
-        c.ref(t, number, row, "service_id", "services", Service)
-        if (row.get("freq") or "WEEKLY").upper() != "WEEKLY":
-            c.fail(t, number, "freq", _l("Only weekly opening hours are supported."))
-        days = [d.strip().upper() for d in (row.get("byday") or "").split(",") if d.strip()]
-        if not days or any(d not in DAYS for d in days):
-            c.fail(
-                t, number, "byday", _l("Days are MO, TU, WE, TH, FR, SA, SU, separated by commas.")
-            )
-        else:
-            row["byday"] = ",".join(d for d in DAYS if d in days)
-        if not row.get("opens_at") or not row.get("closes_at"):
-            c.fail(t, number, "opens_at", _l("Opening and closing times are required."))
-        elif row["closes_at"] <= row["opens_at"]:
-            c.fail(t, number, "closes_at", _l("The closing time is not after the opening time."))
-
-    t = "languages"
-    for number, row in c.checked(t, typed[t]):
-        c.ref(t, number, row, "service_id", "services", Service)
-        if row.get("code") not in SERVICE_LANGUAGES:
-            c.fail(t, number, "code", _l("Unsupported language code."))
-
-    t = "service_areas"
-    for number, row in c.checked(t, typed[t]):
-        c.ref(t, number, row, "service_id", "services", Service)
-        uri = row.get("uri") or ""
-        if uri != NATIONWIDE_URI and not (
-            uri.startswith(COATE_URI) and uri[len(COATE_URI) :] in c.codes
-        ):
-            c.fail(t, number, "uri", _l("Give the area as urn:coate:<known code> or the country."))
-
-    for number, row in typed["attributes"]:
-        if row.get("taxonomy_term_id") not in term_types and row.get("link_entity") == "service":
-            # Other taxonomies are allowed and ignored; ours must name a known term.
-            terms = {r.get("id"): r for r in tables.get("taxonomy_terms", [])}
-            if (terms.get(row.get("taxonomy_term_id")) or {}).get("taxonomy") == TAXONOMY:
-                c.fail("attributes", number, "taxonomy_term_id", _l("Unknown service type."))
-
-    return c.problems, c.valid
+def not_stored(tables: Tables) -> list[Note]:
+    """Tables and fields of the file the directory has no place for, one note each."""
+    notes = []
+    for table, rows in tables.items():
+        if not rows:
+            continue
+        if table not in FIELDS:
+            notes.append(Note(table, 0, "", str(_l("Not stored: %(n)d records.", n=len(rows)))))
+            continue
+        extra: dict[str, int] = {}
+        for row in rows:
+            for column, value in row.items():
+                if column not in FIELDS[table] and value not in (None, ""):
+                    extra[column] = extra.get(column, 0) + 1
+        notes += [
+            Note(table, 0, column, str(_l("Not stored (in %(n)d records).", n=count)))
+            for column, count in sorted(extra.items())
+        ]
+    return notes

@@ -73,7 +73,7 @@ SERVICE_FIELDS = (
 )
 
 
-def _check_service(org: Organisation, data: ServiceInput) -> None:
+def _check_service(org: Organisation, data: ServiceInput, kept_codes=()) -> None:
     require_name(data)
     check_ages(data.minimum_age, data.maximum_age)
     if not data.is_nationwide and not data.area_ids:
@@ -84,7 +84,8 @@ def _check_service(org: Organisation, data: ServiceInput) -> None:
         raise DirectoryError(
             _l("Violence cases are never referred to this type of service."), "accepts_referrals"
         )
-    unknown = set(data.language_codes) - set(SERVICE_LANGUAGES)
+    # Codes an import brought (any ISO 639 code) stay choosable on the service's own form.
+    unknown = set(data.language_codes) - set(SERVICE_LANGUAGES) - set(kept_codes)
     if unknown:
         raise DirectoryError(_l("Choose languages from the list."), "language_codes")
     own_sites = {site.id for site in org.sites}
@@ -148,7 +149,7 @@ def create_service(org: Organisation, data: ServiceInput) -> Service:
 
 
 def update_service(service: Service, data: ServiceInput) -> list[str]:
-    _check_service(service.organisation, data)
+    _check_service(service.organisation, data, [lang.code for lang in service.languages])
     changed = assign(service, data, SERVICE_FIELDS)
     changed += _sync_children(service, data)
     if sync_phones(service.organisation, service, data.phones):

@@ -32,6 +32,7 @@ def _service_form(org: Organisation, svc) -> ServiceForm:
         locations=service.location_tree(),
         # Premises as the policy shows them (an editor sees its own in full).
         sites=policy.visible_sites(current_user, org.sites),
+        other_languages=[lang.code for lang in svc.languages] if svc is not None else (),
     )
     if request.method == "GET" and svc is not None:
         form.service_type.data = svc.service_type.value
