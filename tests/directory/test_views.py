@@ -1,6 +1,8 @@
 """Staff screens: an admin builds a rayon's directory from nothing; providers edit their own
 entry; bad input keeps what was typed; confidential addresses stay hidden."""
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 
 from referral.audit.models import AuditEvent
@@ -272,3 +274,31 @@ def test_an_organisation_with_the_phone_12_and_no_location_is_refused_with_both_
         db.session.execute(select(Organisation).where(Organisation.name_ru == "Центр")).first()
         is None
     )
+
+
+def test_the_service_list_comes_in_pages_that_keep_the_filters(login_as):
+    org = factories.OrganisationFactory(org_type="police")
+    for n in range(53):
+        factories.ServiceFactory(organisation=org, name_en=f"Desk {n:02d}")
+    admin = login_as("admin")
+    first = admin.get("/directory/?lang=en&q=Desk").get_data(as_text=True)
+    second = admin.get("/directory/?lang=en&q=Desk&page=2").get_data(as_text=True)
+    beyond = admin.get("/directory/?lang=en&q=Desk&page=99")
+    assert first.count(">Desk ") == 50
+    assert second.count(">Desk ") == 3
+    assert "Page 1 of 2" in first
+    assert "page=2" in first
+    assert "q=Desk" in first
+    assert beyond.status_code == 200
+    assert "Page 2 of 2" in beyond.get_data(as_text=True)
+    assert admin.get("/directory/?page=abc").status_code == 200
+
+
+def test_the_count_of_services_to_verify_matches_the_list(login_as):
+    from referral.directory import service as directory
+
+    for verified in (None, date.today() - timedelta(days=400), date.today()):
+        factories.ServiceFactory(verified_at=verified)
+    listed = directory.list_services(stale=True)
+    assert directory.count_stale_services() == len(listed)
+    assert len(listed) >= 2

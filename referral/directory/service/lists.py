@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from referral.directory import policy
@@ -112,5 +112,17 @@ def list_services(
     return sorted(services, key=lambda s: (s.organisation.name.casefold(), s.name.casefold()))
 
 
-def count_stale_services() -> int:
-    return len(list_services(stale=True))
+def count_stale_services(today: date | None = None) -> int:
+    """Active services of active organisations not verified for STALE_AFTER: counted in
+    the database (the admin's home page asks on every visit)."""
+    cutoff = (today or date.today()) - STALE_AFTER
+    query = (
+        select(func.count(Service.id))
+        .join(Service.organisation)
+        .where(
+            Service.status == ServiceStatus.ACTIVE,
+            Organisation.is_active,
+            or_(Service.verified_at.is_(None), Service.verified_at < cutoff),
+        )
+    )
+    return db.session.execute(query).scalar_one()

@@ -12,6 +12,19 @@ from referral.directory.views import READ, bp, enum_or_none, uuid_or_none
 
 # The status filter's choices; "all" (or anything else) shows both.
 ACTIVE = {"active": True, "inactive": False}
+# Rows per page: a phone on a slow line gets a page it can load, not the whole country.
+PAGE_SIZE = 50
+
+
+def _page(items: list) -> dict:
+    """One page of `items` (?page=N, from 1; anything else is the first or last page)."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    try:
+        number = min(max(int(request.args.get("page", "1")), 1), pages)
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    return {"rows": items[start : start + PAGE_SIZE], "number": number, "pages": pages}
 
 
 def _filters() -> dict:
@@ -39,6 +52,7 @@ def index():
     return render_template(
         "directory/index.html",
         services=services,
+        page=_page(services),
         filters=filters,
         tree=service.location_tree(),
         service_types=list(ServiceType),
@@ -59,6 +73,7 @@ def organisations():
     return render_template(
         "directory/organisations.html",
         organisations=orgs,
+        page=_page(orgs),
         filters=filters,
         tree=service.location_tree(),
         org_types=list(OrganisationType),
