@@ -95,3 +95,9 @@ MAIL_SMTP_PASSWORD_FILE = None  # a file holding only the password; relative to 
 MAIL_SMTP_TIMEOUT = 10  # seconds
 MAIL_FROM = None  # e.g. "no-reply@referral.example.kg"
 MAIL_LINK_BASE_URL = None  # e.g. "https://referral.example.kg": links never use the Host header
+
+# --- Statistics -----------------------------------------------------------------------
+# Counts from 1 to STATS_MIN_CELL - 1 are shown as "<STATS_MIN_CELL" and all others are
+# rounded to a multiple of it (docs/statistics.md). Never below 5: a lower value is
+# raised to 5. Use 10 where committees are small or places are thinly populated.
+STATS_MIN_CELL = 5
