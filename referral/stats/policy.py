@@ -74,13 +74,14 @@ class Scope:
     def label(self) -> str:
         return str(SCOPE_LABELS[self.kind])
 
-    def audit_id(self) -> str:
+    def audit_detail(self) -> dict:
         """How the audit trail names this scope: identifiers only."""
+        detail: dict = {"scope": str(self.kind)}
         if self.kind == ScopeKind.AREA:
-            return "area:" + ",".join(sorted(str(c) for c in self.committee_ids))
+            detail["committees"] = list(self.committee_ids)
         if self.organisation_id is not None:
-            return f"{self.kind}:{self.organisation_id}"
-        return str(self.kind)
+            detail["organisation"] = self.organisation_id
+        return detail
 
 
 def scope_for(user: User) -> Scope:

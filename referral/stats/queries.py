@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cache
 
 from sqlalchemy import (
     Float,
@@ -83,8 +84,11 @@ def hours_between(later, earlier):
 # --- the population -------------------------------------------------------------------
 
 
+@cache
 def counted_case():
-    """Cases that may be counted at all: not erased, reporting consent in force."""
+    """Cases that may be counted at all: not erased, reporting consent in force. Built
+    once: an expression is immutable, and building its subquery costs more than
+    running it on a small table."""
     return and_(
         Case.erased_at.is_(None),
         Case.status != CaseStatus.ERASED,

@@ -110,7 +110,7 @@ def _export(kind: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     detail = {
         "format": kind,
-        "scope": scope.audit_id(),
+        **scope.audit_detail(),
         "suppressed_cells": sum(
             1
             for t in board.tables
