@@ -39,8 +39,12 @@ def this_month(day: int = 5) -> date:
 @pytest.fixture
 def country():
     oblast = factories.LocationFactory(level=LocationLevel.OBLAST, name_en="Chui Oblast")
-    rayon_a = factories.LocationFactory(parent_id=oblast.id, name_en="Alamedin")
-    rayon_b = factories.LocationFactory(parent_id=oblast.id, name_en="Sokuluk")
+    rayon_a = factories.LocationFactory(
+        parent_id=oblast.id, name_en="Alamedin", name_ru="Аламудунский район"
+    )
+    rayon_b = factories.LocationFactory(
+        parent_id=oblast.id, name_en="Sokuluk", name_ru="Сокулукский район"
+    )
     village_a = factories.LocationFactory(parent_id=rayon_a.id, level=LocationLevel.VILLAGE)
     village_b = factories.LocationFactory(parent_id=rayon_b.id, level=LocationLevel.VILLAGE)
     committee_org = factories.OrganisationFactory(org_type=OrganisationType.COMMITTEE)

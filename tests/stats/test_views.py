@@ -39,8 +39,8 @@ def test_a_committee_member_sees_their_area_in_their_language(country, login_as)
     assert page.status_code == 200
     html = _html(page)
     assert "Анонимная статистика" in html
-    assert "Alamedin" in html  # the rayon row (the factory names it in every language)
-    assert "Sokuluk" not in html
+    assert "Аламудунский район" in html
+    assert "Сокулукский район" not in html
     assert "<svg" in html
     assert "<desc" in html  # every chart has its text alternative
     assert "Учтено инцидентов: <strong>10</strong>" in html  # 12, rounded
