@@ -219,3 +219,8 @@ def test_the_auditor_has_no_statistics(login_as):
     browser = login_as("auditor")
     for url in ("/stats/", "/stats/export.csv", "/stats/export.xlsx"):
         assert browser.get(url).status_code == 403
+
+
+def test_the_navigation_links_the_statistics_for_those_who_may_see_them(country, login_as):
+    assert 'href="/stats/"' in _html(login_as(country.member_a).get("/"))
+    assert 'href="/stats/"' not in _html(login_as("auditor").get("/"))
