@@ -106,3 +106,9 @@ AUDIT_CHECKPOINT_DIR = "audit-checkpoints"
 # Seal the audit entries a request wrote from a sealer thread of the process, a moment
 # after the request (one batch for many requests), rather than in the request itself.
 AUDIT_SEAL_IN_BACKGROUND = True
+
+# --- Statistics -----------------------------------------------------------------------
+# Counts from 1 to STATS_MIN_CELL - 1 are shown as "<STATS_MIN_CELL" and all others are
+# rounded to a multiple of it (docs/statistics.md). Never below 5: a lower value is
+# raised to 5. Use 10 where committees are small or places are thinly populated.
+STATS_MIN_CELL = 5

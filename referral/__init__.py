@@ -111,6 +111,7 @@ BLUEPRINTS = (
     "referral.directory.views:bp",
     "referral.directory.finder:bp",
     "referral.directory.exchange.views:bp",
+    "referral.stats.views:bp",
 )
 # Modules that register home panels or other hooks when imported.
 PLUGINS = (

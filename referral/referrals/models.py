@@ -120,6 +120,8 @@ class Referral(CaseChild, TimestampMixin, db.Model):
         Index("ix_referrals_to_org_status_sent", "to_org_id", "status", "sent_at", "id"),
         # Overdue look-ups: open referrals by deadline.
         Index("ix_referrals_status_due", "status", "due_at"),
+        # Statistics: the referrals sent in a period, in any scope (migration 0014).
+        Index("ix_referrals_sent_case", "sent_at", "case_id"),
     )
 
     from_org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))

@@ -307,8 +307,12 @@ NEED_AREAS = (
 
 class Incident(CaseChild, TimestampMixin, db.Model):
     __tablename__ = "incidents"
-    # The home page asks for the open medical windows of the last 120 hours.
-    __table_args__ = (Index("ix_incidents_occurred_at", "occurred_at"),)
+    # The home page asks for the open medical windows of the last 120 hours; statistics
+    # count a period of reports and join each to its case (migration 0014).
+    __table_args__ = (
+        Index("ix_incidents_occurred_at", "occurred_at"),
+        Index("ix_incidents_report_date_case", "report_date", "case_id"),
+    )
 
     gbv_type: Mapped[GBVType] = mapped_column(str_enum(GBVType, 50))
     # The classification tool's answers, in its order; None: not asked (after a "yes").

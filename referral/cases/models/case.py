@@ -216,6 +216,8 @@ class Case(EncryptedModel, UUIDPrimaryKey, TimestampMixin, db.Model):
         # range scan, whatever its depth.
         Index("ix_cases_org_updated_id", "organisation_id", "updated_at", "id"),
         Index("ix_cases_owner_updated_id", "owner_id", "updated_at", "id"),
+        # Statistics: cases opened in a period (migration 0014).
+        Index("ix_cases_created_at", "created_at"),
     )
 
     case_code: Mapped[str] = mapped_column(String(20), unique=True)

@@ -1,0 +1,392 @@
+"""The statistics a page shows: the grouped counts of `queries`, published through
+`suppression`, as tables with labels in the user's language.
+
+Only published cells leave this module: a table holds `Cell`s (a multiple of the
+threshold, 0, or "<t"), shares computed from published cells, and medians of at least
+t values. The exact counts stay inside `build_dashboard`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from referral.cases.models import AgeBand, GBVType, PerpetratorRelationship, Sex
+from referral.cases.models.closure import ClosureReason, Satisfaction
+from referral.dates import format_date
+from referral.db import utcnow
+from referral.directory.models import Location, Organisation, ServiceType
+from referral.extensions import db
+from referral.referrals.models import DeclineReason, Referral, ReferralStatus
+from referral.stats import queries
+from referral.stats.policy import RAYON_LEVELS, Scope
+from referral.stats.queries import Filters
+from referral.stats.suppression import Cell, median_shown, publish, share, threshold
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list  # Cell, or an already formatted figure (a share, a median) or None
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[Row]
+    total: Row | None = None
+    note: str | None = None
+    chart: str | None = None  # "trend", "bars", "stacked"
+    row_header: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    filters: Filters
+    threshold: int
+    total: Cell
+    too_few: bool
+    tables: list[Table] = field(default_factory=list)
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+
+def _months(filters: Filters) -> list[date]:
+    months, current = [], filters.start.replace(day=1)
+    while current < filters.end:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def month_label(month: date) -> str:
+    return format_date(month, "LLLL y")
+
+
+def _single(key, title, column, items, t, *, chart=None, note=None, total=True) -> Table:
+    """A one-column table of (label, exact count) items with its total."""
+    rows = [Row(label, [publish(count, t)]) for label, count in items]
+    overall = sum(count for _label, count in items)
+    return Table(
+        key,
+        title,
+        [column],
+        rows,
+        Row(_("Total"), [publish(overall, t)]) if total else None,
+        note=note,
+        chart=chart,
+    )
+
+
+def _enum_items(counts: dict, members, unknown=None) -> list[tuple[str, int]]:
+    """Fixed categories in the enum's order; None counted as `unknown`."""
+    if unknown is not None:
+        counts = dict(counts)
+        counts[unknown] = counts.get(unknown, 0) + counts.pop(None, 0)
+    return [(m.label, counts.get(m, 0)) for m in members]
+
+
+def _rayon_of() -> dict[uuid.UUID, uuid.UUID]:
+    """Each location's rayon (or city district, or town of oblast significance); a
+    location above that level stands for itself."""
+    rows = db.session.execute(select(Location.id, Location.parent_id, Location.level)).all()
+    parent = {r.id: r.parent_id for r in rows}
+    level = {r.id: r.level for r in rows}
+    result = {}
+    for loc_id in parent:
+        current, seen = loc_id, set()
+        while current is not None and level.get(current) not in RAYON_LEVELS:
+            seen.add(current)
+            current = parent.get(current)
+            if current in seen:
+                current = None
+        result[loc_id] = current if current is not None else loc_id
+    return result
+
+
+def _rayon_items(by_place: dict) -> list[tuple[str, int]]:
+    rayon_of = _rayon_of()
+    folded: dict[uuid.UUID | None, int] = {}
+    for place, count in by_place.items():
+        key = rayon_of.get(place) if place is not None else None
+        folded[key] = folded.get(key, 0) + count
+    names = {
+        loc.id: loc.name
+        for loc in db.session.execute(
+            select(Location).where(Location.id.in_([k for k in folded if k is not None]))
+        ).scalars()
+    }
+    items = sorted(((names[k], v) for k, v in folded.items() if k is not None), key=lambda i: i[0])
+    if None in folded:
+        items.append((str(_l("Not known")), folded[None]))
+    return items
+
+
+OUTCOMES = (
+    (_l("Waiting for an answer"), (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)),
+    (
+        _l("Accepted, in progress"),
+        (
+            ReferralStatus.ACCEPTED,
+            ReferralStatus.APPOINTMENT_SCHEDULED,
+            ReferralStatus.SERVICE_PROVIDED,
+        ),
+    ),
+    (_l("Completed"), (ReferralStatus.COMPLETED,)),
+    (_l("Declined"), (ReferralStatus.DECLINED,)),
+    (_l("Withdrawn"), (ReferralStatus.WITHDRAWN,)),
+)
+
+
+def _referral_outcomes(by_type_status: dict, t: int) -> Table:
+    types = sorted({k[0] for k in by_type_status}, key=lambda s: list(ServiceType).index(s))
+    rows, column_totals = [], [0] * (len(OUTCOMES) + 1)
+    for service_type in types:
+        counts = [
+            sum(by_type_status.get((service_type, s), 0) for s in statuses)
+            for _label, statuses in OUTCOMES
+        ]
+        counts.append(sum(counts))
+        column_totals = [a + b for a, b in zip(column_totals, counts, strict=True)]
+        rows.append(Row(ServiceType(service_type).label, [publish(c, t) for c in counts]))
+    return Table(
+        "referral_outcomes",
+        _("Referrals by type of service and outcome"),
+        [str(label) for label, _s in OUTCOMES] + [_("Total")],
+        rows,
+        Row(_("Total"), [publish(c, t) for c in column_totals]) if rows else None,
+        chart="stacked",
+    )
+
+
+def _percent(value: int | None) -> str | None:
+    return None if value is None else format_number(value) + "%"
+
+
+def _timeliness_table(key: str, title: str, column: str, groups: list, t: int) -> Table:
+    """groups: (label, Timeliness) pairs."""
+    rows = []
+    for label, figures in groups:
+        with_deadline = publish(figures.with_deadline, t)
+        overdue = publish(figures.overdue, t)
+        median = median_shown(figures.median_hours, figures.responded, t)
+        rows.append(
+            Row(
+                label,
+                [
+                    with_deadline,
+                    overdue,
+                    _percent(share(overdue, with_deadline)),
+                    None if median is None else format_number(median),
+                ],
+            )
+        )
+    return Table(
+        key,
+        title,
+        [
+            _("Referrals with a deadline"),
+            _("Answered late or not yet, past the deadline"),
+            _("Share overdue"),
+            _("Median hours to the first answer"),
+        ],
+        rows,
+        note=_("A median is shown only for groups of at least %(n)s answered referrals.", n=t),
+        chart="bars" if key == "timeliness_by_type" else None,
+        row_header=column,
+    )
+
+
+def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
+    t = threshold()
+    total = queries.incident_total(scope, filters)
+    dashboard = Dashboard(scope, filters, t, publish(total, t), too_few=total < t)
+    if dashboard.too_few:
+        return dashboard
+    tables = dashboard.tables
+    by_month = queries.incidents_by_month(scope, filters)
+    tables.append(
+        _single(
+            "by_month",
+            _("Incidents by month of report"),
+            _("Incidents"),
+            [(month_label(m), by_month.get(m.strftime("%Y-%m"), 0)) for m in _months(filters)],
+            t,
+            chart="trend",
+        )
+    )
+    by_type = queries.incidents_by(scope, filters, queries.Incident.gbv_type)
+    tables.append(
+        _single(
+            "by_type",
+            _("Incidents by type of GBV"),
+            _("Incidents"),
+            _enum_items(by_type, GBVType),
+            t,
+            chart="bars",
+        )
+    )
+    tables.append(
+        _single(
+            "by_rayon",
+            _("Incidents by rayon"),
+            _("Incidents"),
+            _rayon_items(queries.incidents_by_place(scope, filters)),
+            t,
+        )
+    )
+    by_age = queries.incidents_by(scope, filters, queries.Case.age_band)
+    tables.append(
+        _single(
+            "by_age",
+            _("Incidents by age of the survivor"),
+            _("Incidents"),
+            _enum_items(by_age, AgeBand, AgeBand.UNKNOWN),
+            t,
+        )
+    )
+    by_sex = queries.incidents_by(scope, filters, queries.Case.sex)
+    tables.append(
+        _single(
+            "by_sex",
+            _("Incidents by sex of the survivor"),
+            _("Incidents"),
+            _enum_items(by_sex, Sex, Sex.UNKNOWN),
+            t,
+        )
+    )
+    tables.append(
+        _single(
+            "by_relationship",
+            _("Incidents by the main perpetrator's relationship to the survivor"),
+            _("Incidents"),
+            _enum_items(
+                queries.incidents_by_relationship(scope, filters),
+                PerpetratorRelationship,
+                PerpetratorRelationship.UNKNOWN,
+            ),
+            t,
+        )
+    )
+    tables.append(_flags_table(queries.incident_flags(scope, filters), t))
+    tables.append(_referral_outcomes(queries.referrals_by_type_status(scope, filters), t))
+    tables.append(
+        _single(
+            "declines",
+            _("Declined referrals by reason"),
+            _("Referrals"),
+            _enum_items(queries.declines_by_reason(scope, filters), DeclineReason),
+            t,
+        )
+    )
+    now = utcnow()
+    by_type_time = queries.timeliness_by(scope, filters, Referral.service_type, now)
+    tables.append(
+        _timeliness_table(
+            "timeliness_by_type",
+            _("Time to the first answer, by type of service"),
+            _("Type of service"),
+            [
+                (ServiceType(k).label, v)
+                for k, v in sorted(
+                    by_type_time.items(), key=lambda i: list(ServiceType).index(i[0])
+                )
+            ],
+            t,
+        )
+    )
+    by_org_time = queries.timeliness_by(scope, filters, Referral.to_org_id, now)
+    orgs = {
+        o.id: o.name
+        for o in db.session.execute(
+            select(Organisation).where(Organisation.id.in_(list(by_org_time)))
+        ).scalars()
+    }
+    tables.append(
+        _timeliness_table(
+            "timeliness_by_provider",
+            _("Time to the first answer, by provider"),
+            _("Provider"),
+            sorted(((orgs.get(k, "?"), v) for k, v in by_org_time.items()), key=lambda i: i[0]),
+            t,
+        )
+    )
+    orders = queries.protection_orders(scope, filters)
+    tables.append(
+        _single(
+            "protection_orders",
+            _("Protection orders"),
+            _("Orders"),
+            [
+                (_("Issued"), orders["issued"]),
+                (_("Extended"), orders["extended"]),
+                (_("Violated"), orders["violated"]),
+            ],
+            t,
+            total=False,
+        )
+    )
+    closed = queries.cases_closed_by_reason(scope, filters)
+    tables.append(
+        _single(
+            "cases",
+            _("Cases opened and closed"),
+            _("Cases"),
+            [(_("Opened"), queries.cases_opened(scope, filters))]
+            + [
+                (_("Closed: %(reason)s", reason=r.label), closed.get(r.value, 0))
+                for r in ClosureReason
+            ],
+            t,
+            total=False,
+        )
+    )
+    feedback = queries.satisfaction(scope, filters)
+    if feedback is not None:
+        tables.append(
+            _single(
+                "satisfaction",
+                _("Satisfaction at closure"),
+                _("Answers"),
+                _enum_items(feedback, Satisfaction),
+                t,
+                note=_(
+                    "Feedback is anonymous and kept by month only: it is counted for the "
+                    "centres in this scope and cannot be narrowed by type, age or sex."
+                ),
+            )
+        )
+    return dashboard
+
+
+def _flags_table(flags: dict, t: int) -> Table:
+    total = publish(flags["total"], t)
+    rows = []
+    for label, key in (
+        (_("Bride kidnapping (ala kachuu)"), "ala_kachuu"),
+        (_("Early marriage"), "early_marriage"),
+        (_("Reported within 72 hours (0–3 days)"), "within_72h"),
+    ):
+        cell = publish(flags[key], t)
+        rows.append(Row(label, [cell, _percent(share(cell, total))]))
+    return Table(
+        "flags",
+        _("Local flags and timely reporting"),
+        [_("Incidents"), _("Share of all incidents")],
+        rows,
+        Row(_("All incidents"), [total, None]),
+    )

@@ -1,0 +1,230 @@
+"""Disclosure control: the rule itself, and an attacker who runs every filter
+combination the dashboard and its exports allow over data full of small cells."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from referral.cases.models import AgeBand, GBVType, PerpetratorRelationship, Sex
+from referral.directory.service import descendant_ids
+from referral.stats import service
+from referral.stats.policy import Scope, ScopeKind
+from referral.stats.queries import Filters
+from referral.stats.suppression import Cell, publish, share, threshold
+
+
+def test_small_counts_never_show_and_others_are_multiples_of_the_threshold():
+    assert [publish(n, 5).text for n in range(0, 14)] == [
+        "0",
+        "<5",
+        "<5",
+        "<5",
+        "<5",
+        "5",
+        "5",
+        "5",
+        "10",
+        "10",
+        "10",
+        "10",
+        "10",
+        "15",
+    ]
+    assert publish(3, 10).text == "<10"
+    assert publish(14, 10).value == 10
+    assert publish(15, 10).value == 20
+
+
+def test_a_share_is_computed_from_published_figures_only():
+    assert share(publish(3, 5), publish(40, 5)) is None  # "<5" of 40: no percentage
+    assert share(publish(12, 5), publish(41, 5)) == 25  # 10 of 40
+    assert share(publish(0, 5), publish(3, 5)) is None  # out of "<5"
+
+
+@pytest.mark.parametrize(("configured", "used"), [(None, 5), (1, 5), (3, 5), (5, 5), (10, 10)])
+def test_the_threshold_is_a_setting_with_a_floor_of_five(app, configured, used):
+    saved = app.config.get("STATS_MIN_CELL")
+    try:
+        app.config["STATS_MIN_CELL"] = configured
+        assert threshold() == used
+    finally:
+        app.config["STATS_MIN_CELL"] = saved
+
+
+@dataclass(frozen=True)
+class Traced(Cell):
+    """A published cell that also remembers the exact count it was published from:
+    the attacker never sees `true`; the test uses it to judge what the attacker found."""
+
+    true: int = 0
+
+
+def _traced_publish(real):
+    def trace(count, t):
+        cell = real(count, t)
+        return Traced(cell.value, cell.limit, true=count)
+
+    return trace
+
+
+TYPES = (GBVType.RAPE, GBVType.PHYSICAL_ASSAULT)
+AGES = (AgeBand.A12_17, AgeBand.A26_40)
+SEXES = (Sex.FEMALE, Sex.MALE)
+YEAR = 2025
+
+
+def _seed_small_cells(country, n=70):
+    """n incidents over two rayons, two months, two types, two ages and two sexes:
+    most cells of most filter combinations hold 1 to 4."""
+    rng = random.Random(20251)
+    s = country.seeder
+    for _ in range(n):
+        case = s.case(
+            age_band=rng.choice(AGES),
+            sex=rng.choice(SEXES),
+            residence=None,
+        )
+        s.incident(
+            case,
+            on=date(YEAR, rng.choice((1, 2)), rng.randint(1, 28)),
+            gbv_type=rng.choice(TYPES),
+            place=rng.choice((country.village_a, country.village_b)),
+            ala_kachuu=rng.random() < 0.1,
+            early_marriage=rng.random() < 0.1,
+            relationship=rng.choice(list(PerpetratorRelationship)),
+        )
+
+
+def _periods():
+    """The periods the form offers that hold data: the year, its first quarter and its
+    first two months one by one (any other quarter or month publishes only zeros)."""
+    return [
+        ("year", date(YEAR, 1, 1), date(YEAR + 1, 1, 1)),
+        ("q1", date(YEAR, 1, 1), date(YEAR, 4, 1)),
+        *[(f"m{m}", date(YEAR, m, 1), date(YEAR, m + 1, 1)) for m in (1, 2)],
+    ]
+
+
+def _cells_of(board):
+    """Every published cell: (table, row, column) -> Traced, and each table's total."""
+    cells, totals = {}, {}
+    for table in board.tables:
+        for row in table.rows:
+            for j, cell in enumerate(row.cells):
+                if isinstance(cell, Traced):
+                    cells[(table.key, row.label, j)] = cell
+        if table.total is not None:
+            for j, cell in enumerate(table.total.cells):
+                if isinstance(cell, Traced):
+                    totals[(table.key, j)] = cell
+    return cells, totals
+
+
+# Tables whose rows partition the same incidents (their totals are the same figure).
+PARTITIONS = ("by_month", "by_type", "by_rayon", "by_age", "by_sex", "by_relationship")
+
+
+def _recoveries_within(cells, totals) -> int:
+    """Suppressed cells rebuilt from a total (its own table's, or another table's over
+    the same incidents) minus the published cells beside it."""
+    found = 0
+    for key, column in totals:
+        row_cells = [c for (k, _r, j), c in cells.items() if k == key and j == column]
+        hidden = [c for c in row_cells if c.is_suppressed]
+        if len(hidden) != 1:
+            continue
+        shown = sum(c.value for c in row_cells if not c.is_suppressed)
+        sources = [totals[(key, column)]]
+        if key in PARTITIONS:
+            sources += [totals[(k, 0)] for k in PARTITIONS if (k, 0) in totals]
+        for total in sources:
+            if not total.is_suppressed and total.value - shown == hidden[0].true:
+                found += 1
+    return found
+
+
+def test_an_attacker_running_every_filter_combination_recovers_no_small_count(country, monkeypatch):
+    _seed_small_cells(country)
+    monkeypatch.setattr(service, "publish", _traced_publish(service.publish))
+    scope = Scope(ScopeKind.NATIONAL)
+    areas = {
+        None: None,
+        "a": frozenset(descendant_ids(country.rayon_a.id)),
+        "b": frozenset(descendant_ids(country.rayon_b.id)),
+    }
+    options = {
+        "period": _periods(),
+        "area": list(areas),
+        "gbv_type": [None, *TYPES],
+        "age_band": [None, *AGES],
+        "sex": [None, *SEXES],
+    }
+    published: dict[tuple, dict] = {}
+    small_published = recovered = 0
+    true_small = 0
+    for period, area, gbv_type, age_band, sex in itertools.product(*options.values()):
+        filters = Filters(
+            start=period[1],
+            end=period[2],
+            area_ids=areas[area],
+            gbv_type=gbv_type,
+            age_band=age_band,
+            sex=sex,
+        )
+        board = service.build_dashboard(scope, filters)
+        cells, totals = _cells_of(board)
+        everything = [*cells.values(), *totals.values(), board.total]
+        true_small += sum(1 for c in everything if 1 <= c.true <= 4)
+        small_published += sum(1 for c in everything if c.value is not None and 1 <= c.value <= 4)
+        recovered += _recoveries_within(cells, totals)
+        published[(period[0], area, gbv_type, age_band, sex)] = {
+            **cells,
+            **{("total", *k): v for k, v in totals.items()},
+            ("incidents",): board.total,
+        }
+    # Differencing: two queries whose filters differ by one value (one of them "all"),
+    # every cell they both publish as a number.
+    differenced = pairs = 0
+    names = list(options)
+    for combo, figures in published.items():
+        for i, name in enumerate(names):
+            if combo[i] is None or name == "period":
+                continue
+            wider = (*combo[:i], None, *combo[i + 1 :])
+            for key, cell in figures.items():
+                other = published[wider].get(key)
+                if other is None or cell.is_suppressed or other.is_suppressed:
+                    continue
+                pairs += 1
+                gap, true_gap = other.value - cell.value, other.true - cell.true
+                if 1 <= gap <= 4 or (1 <= true_gap <= 4 and gap == true_gap):
+                    differenced += 1
+        # Periods: the year against the quarter, the quarter against a month.
+        if combo[0] in ("q1", "m1", "m2"):
+            wider = ("year" if combo[0] == "q1" else "q1", *combo[1:])
+            for key, cell in figures.items():
+                other = published[wider].get(key)
+                if other is None or cell.is_suppressed or other.is_suppressed:
+                    continue
+                pairs += 1
+                if 1 <= other.value - cell.value <= 4 or (
+                    1 <= other.true - cell.true <= 4
+                    and other.value - cell.value == other.true - cell.true
+                ):
+                    differenced += 1
+    print(
+        f"[security] statistics attacker: {len(published)} filter combinations tried, "
+        f"{true_small} true counts from 1 to 4 among the cells, {pairs} differenced pairs"
+    )
+    print(f"[security] published cells with 1..4: {small_published}")
+    print(
+        f"[security] small counts recovered from totals: {recovered}, "
+        f"by differencing two queries: {differenced}"
+    )
+    assert true_small > 1000, "the data must be full of small cells for the test to mean anything"
+    assert (small_published, recovered, differenced) == (0, 0, 0)
