@@ -142,6 +142,7 @@ COMMITTEES = [
         ),
         "partners": "UNODC, Women Support Centre, Sokuluk rayon administration",
         "areas": ["41708222000000"],
+        "local": ("Chüy", "Sokuluk"),
         "coordinator": ("committee", MemberAgency.LOCAL_SELF_GOVERNMENT, "Social affairs officer"),
         "people": [
             ("Gulmira Asanova", "Chair of the women's council", MemberAgency.WOMEN_COUNCIL),
@@ -178,6 +179,7 @@ COMMITTEES = [
         ),
         "partners": "Naryn rayon administration, women's councils",
         "areas": ["41704245000000", "41704400000010"],
+        "local": ("Naryn", "Naryn"),
         "coordinator": None,
         "people": [
             (
@@ -198,15 +200,37 @@ COMMITTEES = [
     },
 ]
 
+# A committee's pathway prefers the providers of its own rayon and oblast (the demo
+# directory's names, referral.directory.demo), not Bishkek's.
+LOCAL_PROVIDERS = {
+    "crisis": "{oblast} Crisis Centre for Women and Children",
+    "police": "{rayon} District Internal Affairs Department",
+    "health": "{rayon} Family Medicine Centre",
+    "psych": "Psychological Support Office, {oblast} Region",
+    "legal": "State Legal Aid Centre, {oblast} Region",
+    "shelter": "{oblast} Safe House",
+    "social": "{rayon} District Department of Labour, Social Security and Migration",
+}
+
+
+def _local(spec: dict) -> dict[str, str]:
+    if "local" not in spec:
+        return {}
+    oblast, rayon = spec["local"]
+    return {key: name.format(oblast=oblast, rayon=rayon) for key, name in LOCAL_PROVIDERS.items()}
+
+
 NATIONAL_STEPS = ["crisis", "health", "police", "forensic", "psych", "shelter", "legal", "social"]
 
 
 def seed() -> int:
     """Seed the demo committees and pathways; returns how many committees were added."""
+    wanted = {CRISIS, POLICE, HEALTH, PSYCH, LEGAL, SHELTER, SOCIAL}
+    wanted |= {name for spec in COMMITTEES for name in _local(spec).values()}
     orgs = {
         o.name_en: o
         for o in db.session.execute(select(Organisation)).scalars()
-        if o.name_en in {CRISIS, POLICE, HEALTH, PSYCH, LEGAL, SHELTER, SOCIAL}
+        if o.name_en in wanted
     }
     admin = _user("admin")
     added = 0
@@ -230,7 +254,7 @@ def seed() -> int:
         coordinator = _add_members(committee, spec)
         _add_activities(committee, spec, coordinator)
         for keys in spec["versions"]:
-            _publish(committee.pathway, keys, orgs, coordinator or admin)
+            _publish(committee.pathway, keys, orgs, coordinator or admin, _local(spec))
         added += 1
     national = service.national_pathway()
     if not national.versions:
@@ -293,7 +317,9 @@ def _add_activities(committee: Committee, spec: dict, by: User | None) -> None:
         )
 
 
-def _publish(pathway: Pathway, keys: list[str], orgs: dict, by: User | None) -> None:
+def _publish(
+    pathway: Pathway, keys: list[str], orgs: dict, by: User | None, local: dict | None = None
+) -> None:
     draft = service.start_draft(pathway, by)
     for step in list(draft.steps):  # a new version starts as a copy: rebuild it
         service.remove_step(step)
@@ -309,6 +335,9 @@ def _publish(pathway: Pathway, keys: list[str], orgs: dict, by: User | None) -> 
                 guidance_ky=ky,
             ),
         )
+        # The local provider where the directory has it, else the step's default.
+        if (local or {}).get(key) in orgs:
+            providers = [local[key]]
         for name in providers:
             if name in orgs:
                 service.add_preferred_provider(step, orgs[name])
