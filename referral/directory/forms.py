@@ -16,6 +16,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import (
     Email,
@@ -28,6 +29,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from referral.directory.hours import DAYS, HoursRule, day_choices
 from referral.directory.models import (
     SERVICE_LANGUAGES,
     EligibleSex,
@@ -145,6 +147,48 @@ class OrganisationForm(_WithPhones):
         self.location_id.choices = location_choices(locations)
 
 
+HOURS_ROWS_MAX = 7
+HOURS_ROWS_FREE = 1
+
+
+class HoursRowForm(SubForm):
+    """One row of opening hours: the days it applies to, and one opening and closing time."""
+
+    days = SelectMultipleField(
+        _l("Days"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
+    )
+    opens_at = TimeField(_l("Opens"), validators=[Optional()])
+    closes_at = TimeField(_l("Closes"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.days.choices = [SelectChoice(code, name) for code, name in day_choices()]
+
+    def validate(self, extra_validators=None) -> bool:
+        # Row rules run after the fields' own checks (an empty time is Optional, which
+        # would stop a field validator before it ran).
+        valid = super().validate(extra_validators)
+        days, opens, closes = self.days.data, self.opens_at.data, self.closes_at.data
+        if not (days or opens or closes) or self.opens_at.errors or self.closes_at.errors:
+            return valid
+        if not days:
+            problem = _l("Tick the days these hours apply to.")
+        elif opens is None or closes is None:
+            problem = _l("Give both the opening and the closing time.")
+        elif closes <= opens:
+            problem = _l(
+                "The closing time is not after the opening time. For a service open "
+                "day and night, tick “Open 24 hours”."
+            )
+        else:
+            return valid
+        self.closes_at.errors = [*self.closes_at.errors, problem]
+        return False
+
+
 @_descriptions
 @_names
 class ServiceForm(_WithPhones):
@@ -170,7 +214,9 @@ class ServiceForm(_WithPhones):
         option_widget=CheckboxInput(),
         validators=[Optional()],
     )
-    hours = StringField(_l("Opening hours"), filters=[strip], validators=[Length(max=300)])
+    # Opening hours as rows of days and times: nothing to type in a syntax (the stored
+    # schedules are the same; referral.directory.hours turns them into text for HSDS).
+    hours_rows = FieldList(FormField(HoursRowForm), min_entries=0, max_entries=HOURS_ROWS_MAX)
     site_ids = SelectMultipleField(
         _l("Premises where it is offered"),
         widget=ListWidget(prefix_label=False),
@@ -188,6 +234,24 @@ class ServiceForm(_WithPhones):
             SelectChoice(code, str(label)) for code, label in SERVICE_LANGUAGES.items()
         ] + [SelectChoice(code, code) for code in other_languages if code not in SERVICE_LANGUAGES]
         self.site_ids.choices = [SelectChoice(str(s.id), s.name) for s in sites]
+
+    def offer_blank_hours(self) -> None:
+        filled = [e for e in self.hours_rows.entries if e.form.days.data]
+        while len(self.hours_rows.entries) < min(
+            max(len(filled) + HOURS_ROWS_FREE, 2), HOURS_ROWS_MAX
+        ):
+            self.hours_rows.append_entry()
+
+    def hours_rules(self) -> list[HoursRule]:
+        return [
+            HoursRule(
+                tuple(d for d in DAYS if d in e.form.days.data),
+                e.form.opens_at.data,
+                e.form.closes_at.data,
+            )
+            for e in self.hours_rows.entries
+            if e.form.days.data and e.form.opens_at.data and e.form.closes_at.data
+        ]
 
 
 @_names

@@ -108,6 +108,16 @@ def hours_text(rules) -> str:
     )
 
 
+def day_choices() -> list[tuple[str, str]]:
+    """(iCal code, day name in the request's language), Monday first."""
+    try:
+        locale = str(get_locale() or "en")
+    except RuntimeError:
+        locale = "en"
+    week = get_day_names("abbreviated", locale=locale)
+    return [(code, week[i][:1].upper() + week[i][1:]) for i, code in enumerate(DAYS)]
+
+
 def hours_display(rules) -> list[str]:
     """Lines for a page, with day names in the request's language."""
     try:

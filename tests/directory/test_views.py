@@ -1,6 +1,7 @@
 """Staff screens: an admin builds a rayon's directory from nothing; providers edit their own
 entry; bad input keeps what was typed; confidential addresses stay hidden."""
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -68,7 +69,13 @@ def test_admin_builds_a_rayon_directory_from_nothing(login_as, kg):
             "eligible_sex": "female",
             "area_ids": [str(naryn.id)],
             "language_codes": ["ky", "ru"],
-            "hours": "Mo-Fr 09:00-18:00",
+            "hours_rows-0-days": ["MO", "TU", "WE", "TH", "FR"],
+            "hours_rows-0-opens_at": "09:00",
+            "hours_rows-0-closes_at": "18:00",
+            "hours_rows-1-days": ["SA"],
+            "hours_rows-1-opens_at": "10:00",
+            "hours_rows-1-closes_at": "14:00",
+            "hours_rows-2-opens_at": "",
             "accepts_referrals": "y",
             "is_free": "y",
         },
@@ -76,6 +83,8 @@ def test_admin_builds_a_rayon_directory_from_nothing(login_as, kg):
     assert r.status_code == 302
     page = admin.get(f"/directory/organisations/{org.id}").get_data(as_text=True)
     assert "Counselling" in page
+    assert "Mon-Fri 09:00–18:00" in page
+    assert "Sat 10:00–14:00" in page
     assert "5 Lenin St" in page
     assert "+996 3522 50000" in page
     listed = admin.get(f"/directory/?location={naryn.id}").get_data(as_text=True)
@@ -98,7 +107,7 @@ def test_bad_input_keeps_what_was_typed_and_says_why(login_as, kg):
             "name_ru": "Телефон доверия района",
             "status": "active",
             "eligible_sex": "any",
-            "hours": "weekdays nine to five",
+            "hours_rows-0-opens_at": "09:00",
             "minimum_age": "200",
         },
     )
@@ -106,6 +115,7 @@ def test_bad_input_keeps_what_was_typed_and_says_why(login_as, kg):
     page = r.get_data(as_text=True)
     assert "Телефон доверия района" in page
     assert "Between 0 and 120." in page
+    assert "Tick the days these hours apply to." in page
     r = admin.post(
         f"/directory/organisations/{org.id}/services/new",
         {
@@ -113,12 +123,14 @@ def test_bad_input_keeps_what_was_typed_and_says_why(login_as, kg):
             "name_ru": "Телефон доверия района",
             "status": "active",
             "eligible_sex": "any",
-            "hours": "weekdays nine to five",
+            "hours_rows-0-days": ["MO"],
+            "hours_rows-0-opens_at": "18:00",
+            "hours_rows-0-closes_at": "09:00",
             "is_nationwide": "y",
         },
     )
     assert r.status_code == 422
-    assert "is not understood" in r.get_data(as_text=True)
+    assert "The closing time is not after the opening time." in r.get_data(as_text=True)
     assert db.session.execute(select(Service)).first() is None
 
 
@@ -302,3 +314,26 @@ def test_the_count_of_services_to_verify_matches_the_list(login_as):
     listed = directory.list_services(stale=True)
     assert directory.count_stale_services() == len(listed)
     assert len(listed) >= 2
+
+
+def test_opening_hours_need_no_syntax_and_come_back_as_rows_in_the_readers_language(login_as):
+    svc = factories.ServiceFactory()
+    admin = login_as("admin")
+    form = admin.get(f"/directory/services/{svc.id}/edit?lang=ru").get_data(as_text=True)
+    assert 'name="hours_rows-0-days"' in form
+    assert "Пн" in form
+    data = {
+        "service_type": svc.service_type.value,
+        "name_ru": "Приём",
+        "status": "active",
+        "eligible_sex": "any",
+        "is_nationwide": "y",
+        "hours_rows-0-days": ["MO", "WE", "FR"],
+        "hours_rows-0-opens_at": "08:30",
+        "hours_rows-0-closes_at": "12:00",
+    }
+    assert admin.post(f"/directory/services/{svc.id}/edit", data).status_code == 302
+    again = admin.get(f"/directory/services/{svc.id}/edit?lang=en").get_data(as_text=True)
+    assert 'value="08:30"' in again
+    assert re.search(r'value="WE"[^>]*checked|checked[^>]*value="WE"', again)
+    assert not re.search(r'value="TU"[^>]*checked|checked[^>]*value="TU"', again)

@@ -12,7 +12,6 @@ from referral.auth.access import require
 from referral.auth.forms import EmptyForm
 from referral.directory import policy, service
 from referral.directory.forms import ServiceForm
-from referral.directory.hours import HoursError, hours_text, parse_hours
 from referral.directory.models import EligibleSex, Organisation, ServiceStatus, ServiceType
 from referral.directory.views import (
     EDIT,
@@ -41,16 +40,20 @@ def _service_form(org: Organisation, svc) -> ServiceForm:
         form.area_ids.data = [str(a.location_id) for a in svc.areas]
         form.language_codes.data = [lang.code for lang in svc.languages]
         form.site_ids.data = [str(s.site_id) for s in svc.at_sites]
-        form.hours.data = hours_text(svc.schedules)
+        for rule in svc.schedules:
+            form.hours_rows.append_entry(
+                {
+                    "days": rule.byday.split(","),
+                    "opens_at": rule.opens_at,
+                    "closes_at": rule.closes_at,
+                }
+            )
         fill_phones(form, svc.phones)
     return form
 
 
 def _service_input(form: ServiceForm) -> service.ServiceInput:
-    try:
-        hours = parse_hours(form.hours.data)
-    except HoursError as exc:
-        raise service.DirectoryError(exc.message, "hours") from None
+    hours = form.hours_rules()
     return service.ServiceInput(
         service_type=ServiceType(form.service_type.data),
         name_ky=form.name_ky.data or "",
@@ -94,6 +97,7 @@ def _save_service(org: Organisation, svc):
     if (done := save_form(form, save)) is not None:
         return done
     form.offer_blank_phones()
+    form.offer_blank_hours()
     return render_template(
         "directory/service_form.html", form=form, org=org, svc=svc
     ), form_status()
