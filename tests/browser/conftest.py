@@ -44,7 +44,7 @@ def _chromium() -> str:
 def live_app(tmp_path_factory):
     from flask_migrate import upgrade
 
-    from referral.directory import service as directory
+    from referral.demo.service import seed_demo
 
     base = tmp_path_factory.mktemp("live")
     ensure_dev_keys(base / "keys")
@@ -62,7 +62,8 @@ def live_app(tmp_path_factory):
     )
     with app.app_context():
         upgrade()
-        directory.load_locations()
+        # The demo: one user of every role, a directory, committees and fictional cases.
+        seed_demo()
         db.session.commit()
         db.engine.dispose()
     yield app
@@ -100,3 +101,13 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, base: str, username: str) -> None:
+    from referral.demo.service import DEMO_PASSWORD
+
+    page.goto(f"{base}/login?lang=en")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state()
