@@ -19,14 +19,12 @@ use), BENCH_SECONDS (default 3) per server per round, BENCH_ROUNDS (default 3).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 
 from sqlalchemy import func, select
 
-from bench._cases import ROOT, ensure_cases, make_app, percentile
+from bench._cases import ensure_cases, make_app, percentile
 from bench.case_pages import CLIENTS, Server, _sign_in_ready, serving
 from referral.audit import service as audit
 from referral.audit.models import AuditEvent
@@ -53,27 +51,10 @@ class ThreadedServer(Server):
         super().__init__(url, label)
         self.audited = audited
 
-    def start(self) -> None:
-        env = {**os.environ, "BENCH_DATABASE_URL": self.url, "PYTHONPATH": str(ROOT)}
-        env["BENCH_AUDIT"] = "on" if self.audited else "off"
-        self.proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-            [
-                *(sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4"),
-                *("-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "bench._wsgi:app"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if self.get("/bench-bare", cookie=False)[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn for {self.label} did not start; log: {self.log.name}")
+    gunicorn_args = ("--threads", "4")
+
+    def extra_env(self) -> dict[str, str]:
+        return {"BENCH_AUDIT": "on" if self.audited else "off"}
 
 
 def drive(server: Server, paths: list[str], seconds: float) -> tuple[list[float], int, float]:

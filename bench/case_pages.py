@@ -215,11 +215,19 @@ class Server:
             prefix="bench-gunicorn-", suffix=".log", delete=False
         )
 
+    # What a subclass adds to gunicorn's command line and environment.
+    gunicorn_args: tuple[str, ...] = ()
+
+    def extra_env(self) -> dict[str, str]:
+        return {}
+
     def start(self) -> None:
         env = {**os.environ, "BENCH_DATABASE_URL": self.url, "PYTHONPATH": str(ROOT)}
+        env.update(self.extra_env())
         self.proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
             [
                 *(sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}"),
+                *self.gunicorn_args,
                 *("--log-level", "warning", "bench._wsgi:app"),
             ],
             cwd=ROOT,

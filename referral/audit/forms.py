@@ -1,16 +1,17 @@
 """The auditor's console filters (a GET form: no CSRF; identifiers and dates only)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
+
+from referral.forms import Form
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class TrailFilterForm(FlaskForm):
+class TrailFilterForm(Form):
     class Meta:
         csrf = False
 

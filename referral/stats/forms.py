@@ -8,7 +8,6 @@ import uuid
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
@@ -16,7 +15,9 @@ from referral.cases.forms.common import EnumSelectField, as_choices
 from referral.cases.models import AgeBand, GBVType, Sex
 from referral.cases.timeutil import local_now
 from referral.dates import format_date
+from referral.forms import Form
 from referral.stats.queries import Filters
+from referral.validators import coerce_uuid
 
 LAST_12 = "last12"
 YEARS_BACK = 5
@@ -30,14 +31,7 @@ class AreaField(SelectField):
     def __init__(self, label=None, **kw):
         super().__init__(label, choices=[], validate_choice=False, coerce=self._coerce, **kw)
 
-    @staticmethod
-    def _coerce(value):
-        if value is None or value == "" or isinstance(value, uuid.UUID):
-            return value or None
-        try:
-            return uuid.UUID(str(value).strip())
-        except ValueError:
-            return None
+    _coerce = staticmethod(coerce_uuid)
 
     def pre_validate(self, form):
         raw = self.raw_data[0] if self.raw_data else ""
@@ -49,7 +43,7 @@ def _month_choices():
     return as_choices([(str(m), format_date(date(2000, m, 1), "LLLL")) for m in range(1, 13)])
 
 
-class StatsFilterForm(FlaskForm):
+class StatsFilterForm(Form):
     class Meta:
         csrf = False
 

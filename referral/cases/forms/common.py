@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from referral.validators import coerce_uuid
 
 CHOOSE = _l("— choose —")
 STALE_FORM = _l("This form is out of date: the case may have changed. Open the case again.")
@@ -81,14 +81,7 @@ class UUIDSelectField(_Choices, SelectField):
     def __init__(self, label=None, **kw):
         super().__init__(label, choices=[], coerce=self._coerce, validate_choice=False, **kw)
 
-    @staticmethod
-    def _coerce(value):
-        if value is None or value == "" or isinstance(value, uuid.UUID):
-            return value or None
-        try:
-            return uuid.UUID(str(value).strip())
-        except ValueError:
-            return None
+    _coerce = staticmethod(coerce_uuid)
 
     def pre_validate(self, form):
         raw = self.raw_data[0] if self.raw_data else ""
