@@ -45,7 +45,7 @@ class Oblast:
     rayon_ru_adj: str  # "Сокулукский"
     rayon_ru_gen: str  # "Сокулукского района"
     rayon_ky: str
-    dial: str  # demo numbers: +996 000 <dial> ...
+    dial: str  # demo numbers: +996 100 <dial> ...
     languages: tuple[str, ...]
     extra_areas: tuple[str, ...] = ()
 

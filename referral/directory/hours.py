@@ -1,7 +1,7 @@
-"""Opening hours: a short text ("Mo-Fr 09:00-18:00; Sa 10:00-14:00") <-> weekly schedules.
+"""Opening hours: weekly schedules (HSDS `byday`, iCal day codes) and their display.
 
-The text form is what an administrator types and sees; day abbreviations are the
-language-neutral iCal ones (as in OpenStreetMap), and the schedules keep HSDS `byday`.
+Staff enter them as rows of days and times (directory.forms.HoursRowForm); the short
+text form ("Mo-Fr 09:00-18:00; Sa 10:00-14:00") is parsed only for the demo's seed.
 Pages show the days in the reader's language.
 """
 
@@ -94,18 +94,6 @@ def _days_text(days: tuple[str, ...], names: list[str]) -> str:
         else:
             parts.extend(names[i] for i in group)
     return ",".join(parts)
-
-
-CODE_NAMES = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
-
-
-def hours_text(rules) -> str:
-    """The editable text of schedules (objects with byday, opens_at, closes_at)."""
-    return "; ".join(
-        f"{_days_text(tuple(r.byday.split(',')), CODE_NAMES)} "
-        f"{r.opens_at:%H:%M}-{r.closes_at:%H:%M}"
-        for r in rules
-    )
 
 
 def day_choices() -> list[tuple[str, str]]:

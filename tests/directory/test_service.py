@@ -8,7 +8,7 @@ from sqlalchemy import select
 from referral.audit.models import AuditEvent
 from referral.auth.permissions import Role
 from referral.directory import service
-from referral.directory.hours import HoursError, hours_display, hours_text, parse_hours
+from referral.directory.hours import HoursError, hours_display, parse_hours
 from referral.directory.models import LocationLevel, OrganisationType, ServiceType
 from referral.extensions import db
 from tests import factories
@@ -179,7 +179,9 @@ def test_service_with_areas_languages_hours_and_sites(kg):
     )
     assert {a.location_id for a in svc.areas} == {kg(SOKULUK).id}
     assert sorted(lang.code for lang in svc.languages) == ["ky", "ru"]
-    assert hours_text(svc.schedules) == "Mo-Fr 09:00-18:00"
+    assert [(s.byday, s.opens_at, s.closes_at) for s in svc.schedules] == [
+        ("MO,TU,WE,TH,FR", time(9, 0), time(18, 0))
+    ]
     assert [s.site_id for s in svc.at_sites] == [site.id]
     changed = service.update_service(
         svc,

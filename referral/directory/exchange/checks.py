@@ -21,7 +21,6 @@ from referral.directory.exchange.profile import (
 )
 from referral.directory.exchange.validation import (
     EMAIL_RE,
-    PHONE_RE,
     Note,
     Problem,
     Valid,
@@ -42,7 +41,12 @@ from referral.directory.models import (
     ServiceType,
     Site,
 )
-from referral.directory.service.rules import check_ages, check_website
+from referral.directory.service.rules import (
+    PHONE_MESSAGE,
+    check_ages,
+    check_website,
+    phone_is_valid,
+)
 from referral.extensions import db
 
 
@@ -270,13 +274,8 @@ def _phones(c: _Checker, typed) -> None:
                 )
         else:
             c.ref(t, number, row, "organization_id", "organizations", Organisation)
-        if not PHONE_RE.match(row.get("number") or ""):
-            c.fail(
-                t,
-                number,
-                "number",
-                _l("Digits, spaces, brackets and dashes only, e.g. +996 312 123456"),
-            )
+        if not phone_is_valid(row.get("number") or ""):
+            c.fail(t, number, "number", PHONE_MESSAGE)
         if row.get("type") and row["type"] not in PhoneType._value2member_map_:
             c.fail(t, number, "type", _l("“%(v)s” is not an allowed value.", v=row["type"][:40]))
 

@@ -15,12 +15,12 @@ from referral.audit import service as audit
 from referral.directory.exchange.application import apply_valid
 from referral.directory.exchange.checks import check
 from referral.directory.exchange.profile import Tables
-from referral.directory.exchange.validation import EMAIL_RE, PHONE_RE, Note, Problem
+from referral.directory.exchange.validation import EMAIL_RE, Note, Problem
 from referral.directory.models import Location
 from referral.directory.service.locations import load_locations, location_ids_by_code
 from referral.extensions import db
 
-__all__ = ["EMAIL_RE", "PHONE_RE", "ImportResult", "Note", "Problem", "check", "import_tables"]
+__all__ = ["EMAIL_RE", "ImportResult", "Note", "Problem", "check", "import_tables"]
 
 
 @dataclass

@@ -27,7 +27,6 @@ from referral.directory.service.locations import location_ids_by_code
 from referral.directory.service.rules import DirectoryError
 from referral.extensions import db
 
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{1,38}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Valid = dict[str, list[tuple[int, dict]]]  # table -> (record number, typed row)

@@ -14,7 +14,6 @@ from referral.directory.service.phones import PhoneInput, sync_phones
 from referral.directory.service.rules import (
     DirectoryError,
     assign,
-    check_phones,
     check_website,
     require_location,
     require_name,
@@ -63,7 +62,6 @@ def _check_organisation(data: OrganisationInput, org: Organisation | None) -> No
     require_name(data)
     require_location(data.location_id)
     check_website(data.website)
-    check_phones([p.number for p in data.phones])
     if data.parent_id is not None:
         if org is not None and data.parent_id == org.id:
             raise DirectoryError(_l("An organisation cannot be its own parent."), "parent_id")
