@@ -55,6 +55,12 @@ RATELIMIT_ENABLED = True
 # from any address, since that is where guessing a password happens.
 LOGIN_RATE_LIMIT = "30 per minute;200 per hour"
 LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;20 per hour"
+# Progressive lockout of an account (password or code failures in a row, from any
+# address): from the 5th, locked 1 minute, then 2, 4, 8 ... up to an hour. Lifted by
+# time, by a complete sign-in, or by whoever manages the account (Users page).
+LOCKOUT_THRESHOLD = 5
+LOCKOUT_BASE_SECONDS = 60
+LOCKOUT_MAX_SECONDS = 3600
 RATELIMIT_HEADERS_ENABLED = False
 
 # Trusted reverse proxies in front of the app (for client IP in logs and limits).

@@ -1,7 +1,7 @@
 """Every model of every domain, imported in one place for migrations and tests."""
 
 from referral.audit.models import AuditEvent, AuditHead
-from referral.auth.models import User, UserSession
+from referral.auth.models import RecoveryCode, SecondFactor, User, UserSession
 
 # The package imports every step's models (consent, assessment, plan, closure, ...).
 from referral.cases.models import Case, CaseAssignment, CaseEvent, CaseKey, CaseSearchIndex
@@ -49,9 +49,11 @@ __all__ = [
     "PathwayStepProvider",
     "PathwayVersion",
     "Phone",
+    "RecoveryCode",
     "Referral",
     "ReferralEvent",
     "Schedule",
+    "SecondFactor",
     "Service",
     "ServiceArea",
     "ServiceAtSite",

@@ -19,7 +19,11 @@ def install(app: Flask) -> None:
     def globals_():
         return {
             "Permission": Permission,
-            "can": lambda p: bool(current_user.is_authenticated and current_user.can(p)),
+            "can": lambda p: bool(
+                current_user.is_authenticated
+                and current_user.session_complete
+                and current_user.can(p)
+            ),
             "languages": LANGUAGE_CHOICES,
             "current_lang": str(get_locale() or "ru"),
             "current_path": request.full_path.rstrip("?"),

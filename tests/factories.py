@@ -75,6 +75,17 @@ class UserFactory(Base):
     password_hash = factory.LazyFunction(lambda: _password_hash(TEST_PASSWORD))
     is_active_account = True
 
+    @factory.post_generation
+    def second_factor(user, create, extracted, **kwargs):
+        """Enrolled (a TOTP secret, sealed) when the role requires it, unless
+        `second_factor=False`; `second_factor=True` enrols any role. The code of the
+        moment: `referral.auth.second_factor.code_now(user)`."""
+        from referral.auth import second_factor
+
+        wanted = second_factor.is_required(user) if extracted is None else extracted
+        if create and wanted:
+            second_factor.enrol_with_secret(user)
+
 
 class UserSessionFactory(Base):
     class Meta:

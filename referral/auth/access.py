@@ -11,12 +11,23 @@ from collections.abc import Callable
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from referral.auth.models import SessionStage
 from referral.auth.permissions import Permission
 
 PUBLIC_ATTR = "__referral_public__"
 REQUIRE_ATTR = "__referral_require__"
 # Endpoints Flask itself registers; declared public here, in one place.
 BUILTIN_PUBLIC = frozenset({"static"})
+
+# A session part-way through signing in reaches its own stage's page, and signing out or
+# changing the language; nothing else, whatever the role (no case, referral or
+# statistics data, no POST anywhere else).
+STAGE_PAGES: dict[SessionStage, str] = {
+    SessionStage.SECOND_FACTOR: "auth.second_factor",
+    SessionStage.PASSWORD_CHANGE: "auth.change_password",
+    SessionStage.ENROLMENT: "auth.enrol",
+}
+ANY_STAGE = frozenset({"auth.logout", "auth.set_language"})
 
 
 def require(*permissions: Permission) -> Callable:
@@ -64,11 +75,15 @@ def enforce_declared_access():
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
-    if current_user.must_change_password and endpoint not in (
-        "auth.change_password",
-        "auth.logout",
-    ):
-        return redirect(url_for("auth.change_password"))
+    stage = current_user.session_stage
+    if stage != SessionStage.FULL and endpoint not in ANY_STAGE:
+        page = STAGE_PAGES.get(stage)
+        if page is None:  # an unknown stage lets nothing through
+            abort(403)
+        if endpoint != page:
+            if request.method in ("GET", "HEAD"):
+                return redirect(url_for(page))
+            abort(403)
     if not any(current_user.can(p) for p in declared):
         # Imported here: audit imports auth models, and auth is loaded first.
         from referral.audit import service as audit

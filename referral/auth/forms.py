@@ -22,6 +22,28 @@ class LoginForm(Form):
     )
 
 
+class CodeForm(Form):
+    """The code step of signing in: six digits from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
+class EnrolForm(Form):
+    code = StringField(
+        _l("Code shown by the app"),
+        validators=[DataRequired(), Length(max=16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
 class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),

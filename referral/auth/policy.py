@@ -107,3 +107,10 @@ def can_deactivate(actor: User | None, target: User) -> bool:
     if actor is None or _is_admin(actor):
         return True
     return can_change_access(actor, target)
+
+
+def can_unlock(actor: User | None, target: User) -> bool:
+    """Lift a sign-in lockout early: whoever manages the account. It opens nothing to
+    the actor (the password and the code are still needed), so administrators may do it
+    for case-role accounts too."""
+    return can_deactivate(actor, target)

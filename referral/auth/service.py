@@ -10,7 +10,9 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -19,8 +21,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from referral.audit import service as audit
-from referral.auth import policy
-from referral.auth.models import User, UserSession
+from referral.auth import policy, second_factor
+from referral.auth.models import SessionStage, User, UserSession
 from referral.auth.permissions import Role
 from referral.db import utcnow
 from referral.directory.models import Organisation, OrganisationType
@@ -47,30 +49,22 @@ ROLE_ORG_TYPES: dict[Role, frozenset[OrganisationType]] = {
     Role.AUDITOR: frozenset({OrganisationType.ADMINISTRATION}),
 }
 
-# A short list of the most common passwords; the length rule already stops most others.
-COMMON_PASSWORDS = frozenset(
-    {
-        "123456789012",
-        "password1234",
-        "qwertyuiop12",
-        "111111111111",
-        "000000000000",
-        "passwordpassword",
-        "qwertyqwerty",
-        "123123123123",
-        "iloveyou1234",
-        "admin1234567",
-        "1q2w3e4r5t6y",
-        "qwerty123456",
-        "password123!",
-        "abc123456789",
-        "йцукенгшщзхъ",
-        "parol1234567",
-        "пароль123456",
-        "kyrgyzstan12",
-        "bishkek12345",
-        "123456123456",
-    }
+# About 20,000 passwords people commonly choose that are long enough to pass the length
+# rule (data/build_common_passwords.py says how the list was made), compared casefolded.
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("data") / "common-passwords.txt"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    with COMMON_PASSWORDS_FILE.open(encoding="utf-8") as handle:
+        return frozenset(line.strip().casefold() for line in handle if line.strip())
+
+
+# One answer for every failed sign-in, whatever the reason (unknown user, wrong password,
+# locked account, wrong code): the page must not tell which, nor that an account exists.
+SIGN_IN_FAILED = _l(
+    "Signing in did not work. Check what you typed and try again. After several failed "
+    "attempts, wait a few minutes or ask whoever manages your account."
 )
 
 
@@ -123,7 +117,7 @@ def check_password_policy(password: str, *, username: str = "", full_name: str =
             _l("The password may have at most %(n)d characters.", n=cfg["PASSWORD_MAX_LENGTH"])
         )
     folded = password.casefold()
-    if folded in COMMON_PASSWORDS or len(set(folded)) < 4:
+    if folded in common_passwords() or len(set(folded)) < 4:
         raise AccountError(_l("This password is too common. Choose another one."))
     context = [w.casefold() for w in (username, *full_name.split()) if len(w) >= 4]
     if any(word in folded for word in context):
@@ -140,26 +134,63 @@ def get_user_by_username(username: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The user if the password is right and the account active; None otherwise.
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
 
-    Unknown users, wrong passwords and deactivated accounts look the same to the caller
-    (and take the same time), so the login page cannot be used to find usernames.
+
+def record_failed_sign_in(user: User) -> None:
+    """Count a failure (password or code). From LOCKOUT_THRESHOLD failures in a row the
+    account is locked, for LOCKOUT_BASE_SECONDS and twice as long at each further
+    failure, up to LOCKOUT_MAX_SECONDS. Attempts while locked are not tried, so they
+    neither count nor tell anything."""
+    cfg = current_app.config
+    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    over = user.failed_sign_ins - cfg["LOCKOUT_THRESHOLD"]
+    if over >= 0:
+        seconds = min(cfg["LOCKOUT_BASE_SECONDS"] * 2 ** min(over, 20), cfg["LOCKOUT_MAX_SECONDS"])
+        user.locked_until = utcnow() + timedelta(seconds=seconds)
+        if over == 0:
+            audit.record("authn_account_locked", target_type="user", target_id=user.id)
+    db.session.flush()
+
+
+def unlock_account(user: User, *, by: User | None) -> None:
+    """Lift a lockout before its time: whoever manages the account (not its owner)."""
+    if not policy.can_unlock(by, user):
+        raise AccessRefused()
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    audit.record("authn_account_unlocked", target_type="user", target_id=user.id)
+    db.session.flush()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user if the password is right, the account active and not locked; None
+    otherwise.
+
+    Unknown users, wrong passwords, locked and deactivated accounts look the same to the
+    caller (and take the same time: a hash is verified in every case), so the login page
+    cannot be used to find usernames or to learn that an account is locked.
     """
     user = get_user_by_username(username)
+    locked = user is not None and is_locked(user)
     hasher = _hasher()
     try:
-        hasher.verify(user.password_hash if user else _dummy_hash(), password)
+        hasher.verify(
+            user.password_hash if user is not None and not locked else _dummy_hash(), password
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         audit.record(
             "authn_login_fail",
             outcome="failure",
             target_type="user",
             target_id=user.id if user else None,
-            detail={"known_user": user is not None},
+            detail={"known_user": user is not None, "locked": locked},
         )
+        if user is not None and not locked:
+            record_failed_sign_in(user)
         return None
-    if user is None:  # the dummy hash matched: cannot happen with a random secret
+    if user is None or locked:  # the dummy hash matched: cannot happen with a random secret
         return None
     if not user.is_active_account:
         audit.record(
@@ -175,19 +206,92 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+# The order a sign-in goes through; each stage is skipped when it is not needed.
+STAGE_ORDER = (SessionStage.SECOND_FACTOR, SessionStage.PASSWORD_CHANGE, SessionStage.ENROLMENT)
+
+
+def _stage_needed(user: User, stage: SessionStage) -> bool:
+    if stage == SessionStage.SECOND_FACTOR:
+        return user.has_second_factor
+    if stage == SessionStage.PASSWORD_CHANGE:
+        return user.must_change_password
+    return second_factor.is_required(user) and not user.has_second_factor
+
+
+def next_stage(user: User, passed: SessionStage | None = None) -> SessionStage:
+    """The first stage after `passed` (None: the password) that this user still needs."""
+    start = 0 if passed is None else STAGE_ORDER.index(passed) + 1
+    for stage in STAGE_ORDER[start:]:
+        if _stage_needed(user, stage):
+            return stage
+    return SessionStage.FULL
+
+
+def _signed_in(user: User) -> None:
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    audit.record("authn_login_success", target_type="user", target_id=user.id, actor=user)
+
+
+def advance_session(user: User, passed: SessionStage) -> SessionStage:
+    """Move the current session past `passed`; returns the stage it is now in."""
+    stage = next_stage(user, passed)
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == _token_hash(user.session_token or ""))
+        .values(stage=stage)
+    )
+    if stage == SessionStage.FULL:
+        _signed_in(user)
+    user.session_stage = stage
+    db.session.flush()
+    return stage
+
+
+def check_second_factor(user: User, code: str) -> str | None:
+    """The code step of a sign-in: 'totp' or 'recovery' and the session moves on, or
+    None (counted towards the lockout; refused without a check while locked)."""
+    method = None if is_locked(user) else second_factor.verify(user, code)
+    if method is None:
+        audit.record(
+            "authn_second_factor_fail", outcome="failure", target_type="user", target_id=user.id
+        )
+        if not is_locked(user):
+            record_failed_sign_in(user)
+        return None
+    advance_session(user, SessionStage.SECOND_FACTOR)
+    return method
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User, user_agent: str = "") -> str:
-    """Record a new server-side session and return its secret token for the cookie."""
+def start_session(user: User, user_agent: str = "", stage: SessionStage | None = None) -> str:
+    """Record a new server-side session and return its secret token for the cookie.
+
+    The session starts at the first stage the user still needs after the password
+    (`next_stage`) unless `stage` says otherwise; only a FULL session reaches data."""
     token = secrets.token_urlsafe(32)
+    stage = stage or next_stage(user)
     db.session.add(
-        UserSession(user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200])
+        UserSession(
+            user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200], stage=stage
+        )
     )
     user.last_login_at = utcnow()
     user.session_token = token
-    audit.record("authn_login_success", target_type="user", target_id=user.id, actor=user)
+    user.session_stage = stage
+    if stage == SessionStage.FULL:
+        _signed_in(user)
+    else:
+        audit.record(
+            "authn_password_accepted",
+            target_type="user",
+            target_id=user.id,
+            actor=user,
+            detail={"next": str(stage)},
+        )
     db.session.flush()
     return token
 
@@ -199,14 +303,9 @@ def load_session(token: str) -> User | None:
     record = db.session.execute(
         select(UserSession).where(UserSession.token_hash == _token_hash(token))
     ).scalar_one_or_none()
-    if record is None or record.revoked_at is not None:
+    if record is None or not _is_live(record):
         return None
     now = utcnow()
-    cfg = current_app.config
-    idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
-    absolute = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
-    if now - record.last_seen_at > idle or now - record.created_at > absolute:
-        return None
     user = record.user
     if not user.is_active_account:
         return None
@@ -214,7 +313,18 @@ def load_session(token: str) -> User | None:
     if now - record.last_seen_at > timedelta(minutes=1):
         record.last_seen_at = now
     user.session_token = token
+    user.session_stage = record.stage
     return user
+
+
+def _is_live(record: UserSession, now: datetime | None = None) -> bool:
+    if record.revoked_at is not None:
+        return False
+    now = now or utcnow()
+    cfg = current_app.config
+    idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    return now - record.last_seen_at <= idle and now - record.created_at <= absolute
 
 
 def end_session(token: str | None, user: User | None) -> None:
@@ -240,13 +350,37 @@ def revoke_sessions(user: User, *, keep_token: str | None = None) -> int:
 
 
 def live_sessions(user: User) -> list[UserSession]:
-    return list(
-        db.session.execute(
-            select(UserSession)
-            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-            .order_by(UserSession.created_at.desc())
-        ).scalars()
-    )
+    """The user's sessions that would still be let in (not ended, idle or too old),
+    newest first."""
+    records = db.session.execute(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .order_by(UserSession.created_at.desc())
+    ).scalars()
+    now = utcnow()
+    return [r for r in records if _is_live(r, now)]
+
+
+def is_current_session(user: User, record: UserSession) -> bool:
+    return bool(user.session_token) and record.token_hash == _token_hash(user.session_token)
+
+
+def end_own_session(user: User, session_id: uuid.UUID) -> bool:
+    """End one of the user's own sessions (another device, or this one). False when
+    there is no such live session of theirs: another user's session is never touched."""
+    ended = db.session.execute(
+        update(UserSession)
+        .where(
+            UserSession.id == session_id,
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    ).rowcount
+    if ended:
+        audit.record("session_ended", target_type="user_session", target_id=session_id, actor=user)
+    db.session.flush()
+    return bool(ended)
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
@@ -264,6 +398,8 @@ def change_own_password(user: User, current: str, new: str) -> None:
     user.password_changed_at = utcnow()
     user.must_change_password = False
     ended = revoke_sessions(user, keep_token=user.session_token)
+    if user.session_stage == SessionStage.PASSWORD_CHANGE:
+        advance_session(user, SessionStage.PASSWORD_CHANGE)
     audit.record(
         "authn_password_change",
         target_type="user",
@@ -398,6 +534,7 @@ def set_active(user: User, active: bool, by: User | None) -> None:
 
 
 def generate_temporary_password() -> str:
+    """96 random bits: never on the common list, always within the length rule."""
     return "-".join(secrets.token_hex(3) for _ in range(4))
 
 
@@ -446,3 +583,35 @@ def set_language(user: User, lang: str) -> None:
     """The user's interface language, kept across sessions and devices."""
     user.locale = lang
     db.session.flush()
+
+
+# Most specific first: Edge and Opera also say "Chrome", Chrome also says "Safari".
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("YaBrowser", "Yandex Browser"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_device(user_agent: str) -> str:
+    """The browser and system in plain words ("Firefox on Windows"), from the user agent
+    the session started with; what cannot be told is said so."""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return str(_l("%(browser)s on %(system)s", browser=browser, system=system))
+    if browser or system:
+        return browser or system
+    return str(_l("Unknown device"))

@@ -17,10 +17,18 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from referral.auth import policy, service
-from referral.auth.access import public, require
-from referral.auth.forms import LANGUAGE_CHOICES, ChangePasswordForm, EmptyForm, LoginForm, UserForm
-from referral.auth.models import User
+from referral.auth import policy, second_factor, service
+from referral.auth.access import STAGE_PAGES, public, require
+from referral.auth.forms import (
+    LANGUAGE_CHOICES,
+    ChangePasswordForm,
+    CodeForm,
+    EmptyForm,
+    EnrolForm,
+    LoginForm,
+    UserForm,
+)
+from referral.auth.models import SessionStage, User
 from referral.auth.permissions import Permission, Role
 from referral.extensions import db, limiter
 
@@ -63,21 +71,35 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def _user_key() -> str:
+    # The code step and the password change: guesses count per account, from any address.
+    return "user:" + str(getattr(current_user, "id", ""))
+
+
+def _after_sign_in():
+    """Where a session goes once a stage is passed: the next stage's page, or the page
+    the user first asked for."""
+    page = STAGE_PAGES.get(current_user.session_stage)
+    if page is not None:
+        return redirect(url_for(page))
+    return redirect(_safe_next(session.pop("after_sign_in", None)))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return _after_sign_in()
     if (lang := request.args.get("lang")) in dict(LANGUAGE_CHOICES):
         session["lang"] = lang  # kept through sign-in for a user with no saved language
     form = LoginForm()
     if form.validate_on_submit():
         user = service.authenticate(form.username.data, form.password.data)
         if user is None:
-            db.session.commit()  # keep the audit of the failed attempt
-            flash(_("Unknown username or wrong password."), "error")
+            db.session.commit()  # keep the audit of the failed attempt and the lockout count
+            flash(service.SIGN_IN_FAILED, "error")
             return render_template("auth/login.html", form=form), 200
         lang = session.get("lang")
         session.clear()  # a fresh session on sign-in: nothing survives from before
@@ -86,10 +108,127 @@ def login():
         login_user(user)
         if lang and not user.locale:
             session["lang"] = lang
-        if user.must_change_password:
-            return redirect(url_for("auth.change_password"))
-        return redirect(_safe_next(request.args.get("next")))
+        session["after_sign_in"] = _safe_next(request.args.get("next"))
+        return _after_sign_in()
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"], endpoint="second_factor")
+@require(Permission.ACCOUNT)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=_user_key, deduct_when=_failed)
+def second_factor_code():
+    if current_user.session_stage != SessionStage.SECOND_FACTOR:
+        return _after_sign_in()
+    form = CodeForm()
+    if form.validate_on_submit():
+        method = service.check_second_factor(current_user, form.code.data)
+        db.session.commit()  # the audit, the lockout count, or the session's new stage
+        if method is None:
+            flash(service.SIGN_IN_FAILED, "error")
+            return render_template("auth/second_factor.html", form=form), 200
+        if method == "recovery":
+            flash(
+                _(
+                    "You used a recovery code; %(n)d are left. Set up your app again if "
+                    "you lost it: ask whoever manages your account to reset it.",
+                    n=second_factor.remaining_recovery_codes(current_user),
+                ),
+                "info",
+            )
+        return _after_sign_in()
+    return render_template("auth/second_factor.html", form=form)
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@require(Permission.ACCOUNT)
+def enrol():
+    if current_user.has_second_factor:
+        flash(_("Your second factor is already set up."), "info")
+        return redirect(url_for("auth.account"))
+    form = EnrolForm()
+    secret = second_factor.start_enrolment(current_user)
+    db.session.commit()  # the pending secret: a reload shows the same QR code
+    if form.validate_on_submit():
+        codes = second_factor.confirm_enrolment(current_user, form.code.data)
+        if codes is None:
+            db.session.rollback()
+            form.code.errors.append(_("This code is not right. Type the code the app shows now."))
+            return render_template("auth/enrol.html", **_enrol_context(secret), form=form), 422
+        if current_user.session_stage == SessionStage.ENROLMENT:
+            service.advance_session(current_user, SessionStage.ENROLMENT)
+        db.session.commit()
+        # Shown once, in this response only: they are stored hashed.
+        return render_template("auth/recovery_codes.html", codes=codes)
+    return render_template("auth/enrol.html", **_enrol_context(secret), form=form)
+
+
+def _enrol_context(secret: str) -> dict:
+    uri = second_factor.provisioning_uri(current_user, secret)
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return {"qr_svg": second_factor.qr_svg(uri), "secret": grouped}
+
+
+@bp.post("/account/second-factor/recovery-codes")
+@require(Permission.ACCOUNT)
+def new_recovery_codes():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not current_user.has_second_factor:
+        return redirect(url_for("auth.enrol"))
+    codes = second_factor.new_recovery_codes(current_user)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes)
+
+
+@bp.get("/account")
+@require(Permission.ACCOUNT)
+def account():
+    sessions = [
+        {
+            "id": s.id,
+            "device": service.describe_device(s.user_agent),
+            "started": s.created_at,
+            "last_seen": s.last_seen_at,
+            "complete": s.stage == SessionStage.FULL,
+            "current": service.is_current_session(current_user, s),
+        }
+        for s in service.live_sessions(current_user)
+    ]
+    return render_template(
+        "auth/account.html",
+        sessions=sessions,
+        form=EmptyForm(),
+        second_factor_required=second_factor.is_required(current_user),
+        recovery_left=second_factor.remaining_recovery_codes(current_user)
+        if current_user.has_second_factor
+        else 0,
+    )
+
+
+@bp.post("/account/sessions/<uuid:session_id>/end")
+@require(Permission.ACCOUNT)
+def end_session(session_id: uuid.UUID):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    current = next(
+        (
+            s
+            for s in service.live_sessions(current_user)
+            if s.id == session_id and service.is_current_session(current_user, s)
+        ),
+        None,
+    )
+    if not service.end_own_session(current_user, session_id):
+        abort(404)
+    db.session.commit()
+    if current is not None:
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "info")
+        return redirect(url_for("auth.login"))
+    flash(_("That session has ended: the device is signed out."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/logout")
@@ -110,6 +249,7 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @require(Permission.ACCOUNT)
+@limiter.limit(_account_limit, methods=["POST"], key_func=_user_key, deduct_when=_failed)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -123,10 +263,8 @@ def change_password():
             return render_template("auth/change_password.html", form=form), 422
         db.session.commit()
         flash(_("Your password has been changed. Other sessions were signed out."), "success")
-        return redirect(url_for("home.index"))
-    return render_template(
-        "auth/change_password.html", form=form, sessions=service.live_sessions(current_user)
-    )
+        return _after_sign_in()
+    return render_template("auth/change_password.html", form=form)
 
 
 @bp.post("/language")
@@ -251,6 +389,8 @@ def _edit_context(form: UserForm, user: User) -> dict:
         "user": user,
         "can_change_access": policy.can_change_access(current_user, user),
         "can_deactivate": policy.can_deactivate(current_user, user),
+        "is_locked": service.is_locked(user),
+        "can_unlock": policy.can_unlock(current_user, user),
     }
 
 
@@ -299,3 +439,36 @@ def reset_password(user_id: str):
         abort(403)
     db.session.commit()
     return render_template("admin/user_password.html", user=user, temporary=temporary)
+
+
+@users_bp.post("/<user_id>/reset-second-factor")
+@require(*MANAGE)
+def reset_second_factor(user_id: str):
+    user = _load_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        second_factor.reset(user, by=current_user)
+    except second_factor.SecondFactorRefused:
+        abort(403)
+    db.session.commit()
+    flash(
+        _("The second factor was removed and the account's sessions ended."),
+        "success",
+    )
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@users_bp.post("/<user_id>/unlock")
+@require(*MANAGE)
+def unlock(user_id: str):
+    user = _load_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.unlock_account(user, by=current_user)
+    except service.AccessRefused:
+        abort(403)
+    db.session.commit()
+    flash(_("The account can sign in again."), "success")
+    return redirect(url_for("users.edit", user_id=user.id))

@@ -37,7 +37,7 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(browser, make_brows
     wrong = browser.login(user.username, "not the password at all")
     unknown = make_browser().login("nobody-by-this-name", "not the password at all")
     assert wrong.status_code == unknown.status_code == 200
-    message = "Unknown username or wrong password."
+    message = "Signing in did not work."
     assert message in wrong.get_data(as_text=True)
     assert message in unknown.get_data(as_text=True)
 
@@ -46,7 +46,7 @@ def test_deactivated_user_cannot_sign_in(browser):
     user = factories.UserFactory(is_active_account=False)
     response = browser.login(user.username)
     assert response.status_code == 200
-    assert "Unknown username or wrong password." in response.get_data(as_text=True)
+    assert "Signing in did not work." in response.get_data(as_text=True)
 
 
 def test_sign_in_creates_a_new_session_cookie(browser):
