@@ -205,6 +205,26 @@ def demo_seed(url):
     click.echo(service.format_summary(summary, url=url))
 
 
+@demo_cli.command("code")
+@click.argument("username")
+def demo_code(username):
+    """Print the sign-in code a demo user's authenticator app would show now."""
+    from flask import current_app
+
+    from referral.auth import second_factor
+    from referral.auth.service import get_user_by_username
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("codes are printed for the demo only, never in production")
+    user = get_user_by_username(username)
+    if user is None or not user.has_second_factor:
+        raise click.ClickException(f"{username} has no second factor set up")
+    try:
+        click.echo(second_factor.code_now(user))
+    except ValueError:
+        raise click.ClickException("this code was just used; try again in 30 seconds") from None
+
+
 def register(app: Flask) -> None:
     from referral.cases.cli import cases_cli
     from referral.crypto.cli import keys_cli

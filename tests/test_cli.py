@@ -64,6 +64,7 @@ def test_demo_seed_is_repeatable_and_prints_logins(app):
     ):
         assert username in first.output
     assert "demo-pathway-2026" in first.output
+    assert "flask demo code supervisor" in first.output
     assert "4 fictional cases." in first.output
     orgs = db.session.query(Organisation).count()
     users = db.session.query(User).count()
@@ -80,12 +81,22 @@ def test_every_demo_user_signs_in_and_sees_a_home_page(app, make_browser):
     assert _run(app, "demo", "seed").exit_code == 0
     from referral.demo.service import DEMO_PASSWORD, DEMO_USERS
 
+    asked_code = set()
     for username, role, _org, _name in DEMO_USERS:
         b = make_browser()
-        assert b.login(username, DEMO_PASSWORD).status_code == 302, username
+        response = b.login(username, DEMO_PASSWORD, code=False)
+        assert response.status_code == 302, username
+        if response.location.endswith("/login/code"):
+            # What a newcomer without a phone does: the command prints the code.
+            printed = _run(app, "demo", "code", username)
+            assert printed.exit_code == 0, printed.output
+            b.get("/login/code")
+            assert b.post("/login/code", {"code": printed.output.strip()}).status_code == 302
+            asked_code.add(username)
         page = b.get("/")
         assert page.status_code == 200, username
         assert role.label in page.get_data(as_text=True)
+    assert asked_code == {"supervisor", "admin", "auditor"}
     caseworker = make_browser()
     caseworker.login("caseworker", DEMO_PASSWORD)
     cases = caseworker.get("/cases/").get_data(as_text=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from referral.auth import second_factor
 from referral.auth import service as accounts
 from referral.auth.models import User
 from referral.auth.permissions import Role
@@ -126,6 +127,9 @@ class SeedSummary:
     committees_added: int = 0
     totals: dict[str, int] = field(default_factory=dict)
     users: list[tuple[str, str]] = field(default_factory=list)
+    # Users whose role asks for a code at sign-in; with the TOTP secret when enrolled by
+    # this run (to add to a phone's authenticator app, for whoever has one at hand).
+    with_code: dict[str, str | None] = field(default_factory=dict)
 
 
 def seed_demo() -> SeedSummary:
@@ -154,7 +158,7 @@ def seed_demo() -> SeedSummary:
             select(User).where(User.username == username)
         ).scalar_one_or_none()
         if user is None:
-            accounts.create_user(
+            user, _temporary = accounts.create_user(
                 accounts.UserInput(
                     username=username,
                     full_name=full_name,
@@ -166,6 +170,10 @@ def seed_demo() -> SeedSummary:
             )
             summary.users_added += 1
         summary.users.append((username, role.label))
+        if second_factor.is_required(user):
+            # Enrolled here, not at first sign-in: trying the demo must not need a phone.
+            secret = None if user.has_second_factor else second_factor.enrol_with_secret(user)
+            summary.with_code[username] = secret
     db.session.flush()
     summary.services_added = directory_demo.seed()
     summary.committees_added = committees_demo.seed()
@@ -211,4 +219,16 @@ def format_summary(summary: SeedSummary, url: str = "http://127.0.0.1:5000") -> 
     ]
     lines += [f"  {username:14} {label}" for username, label in summary.users]
     lines += ["", f"Password for every demo user: {DEMO_PASSWORD}"]
+    if summary.with_code:
+        names = ", ".join(summary.with_code)
+        lines += [
+            "",
+            f"{names} are also asked for a code from an authenticator app. Without a phone,",
+            "print the code of the moment (valid for about a minute) with:",
+            f"  flask demo code {next(iter(summary.with_code))}",
+        ]
+        secrets_shown = {u: s for u, s in summary.with_code.items() if s}
+        if secrets_shown:
+            lines.append("Or add these keys (time-based) to an authenticator app:")
+            lines += [f"  {username:14} {secret}" for username, secret in secrets_shown.items()]
     return "\n".join(lines)

@@ -66,10 +66,34 @@ def live_app(tmp_path_factory):
         seed_demo()
         db.session.commit()
         db.engine.dispose()
+    _LIVE["app"] = app
     yield app
+    _LIVE.clear()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+_LIVE: dict = {}
+
+
+def _code_of(username: str) -> str:
+    """The code the demo user's app would show now (`flask demo code`). A second sign-in
+    within 30 seconds would need the same code again, which the app refuses; the step
+    last used is forgotten here, in the test's own database only."""
+    from referral.auth import second_factor
+    from referral.auth.service import get_user_by_username
+
+    with _LIVE["app"].app_context():
+        user = get_user_by_username(username)
+        try:
+            code = second_factor.code_now(user)
+        except ValueError:
+            user.second_factor.last_step = None
+            db.session.commit()
+            code = second_factor.code_now(user)
+        db.session.remove()
+    return code
 
 
 @pytest.fixture(scope="session")
@@ -111,3 +135,7 @@ def sign_in(page, base: str, username: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form button[type=submit]").click()
     page.wait_for_load_state()
+    if page.url.split("?")[0].endswith("/login/code"):
+        page.fill("input[name=code]", _code_of(username))
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()

@@ -108,7 +108,7 @@ SUFFIXES = [
     "2000",
     "12345678",
 ]
-YEARS = [str(y) for y in range(1960, 2031)]
+YEARS = [str(y) for y in range(1970, 2027)]
 
 
 def candidates():
@@ -119,6 +119,7 @@ def candidates():
                 yield base + suffix
         for year in YEARS:
             yield word + year
+            yield word + year + "!"
             yield word + "_" + year
     for walk in KEYBOARD_WALKS:
         for suffix in SUFFIXES:
