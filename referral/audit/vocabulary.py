@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "authn_account_locked": _l("Sign-in paused after failed attempts"),
     "authn_account_unlocked": _l("Allowed sign-in again"),
     "session_ended": _l("Ended a session"),
+    "authn_reauth_fail": _l("Gave a wrong password to confirm a change"),
     "authz_fail": _l("Was refused access"),
     "excess_rate_limit_exceeded": _l("Too many attempts"),
     "user_created": _l("Created an account"),

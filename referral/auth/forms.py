@@ -37,6 +37,13 @@ class CodeForm(Form):
 
 
 class EnrolForm(Form):
+    # Asked of a complete session only: whoever holds a signed-in browser left open must
+    # not be able to tie the account to their own phone.
+    password = PasswordField(
+        _l("Current password"),
+        validators=[Optional(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
     code = StringField(
         _l("Code shown by the app"),
         validators=[DataRequired(), Length(max=16)],

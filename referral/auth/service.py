@@ -383,6 +383,19 @@ def end_own_session(user: User, session_id: uuid.UUID) -> bool:
     return bool(ended)
 
 
+def confirm_password(user: User, password: str) -> bool:
+    """Re-authentication before a change to how the account signs in. A wrong password
+    is audited and counts towards the lockout, like one on the sign-in page."""
+    if not is_locked(user):
+        try:
+            _hasher().verify(user.password_hash, password or "")
+            return True
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            record_failed_sign_in(user)
+    audit.record("authn_reauth_fail", outcome="failure", target_type="user", target_id=user.id)
+    return False
+
+
 def change_own_password(user: User, current: str, new: str) -> None:
     try:
         _hasher().verify(user.password_hash, current)

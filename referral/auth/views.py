@@ -150,6 +150,12 @@ def enrol():
     secret = second_factor.start_enrolment(current_user)
     db.session.commit()  # the pending secret: a reload shows the same QR code
     if form.validate_on_submit():
+        if current_user.session_complete and not service.confirm_password(
+            current_user, form.password.data
+        ):
+            db.session.commit()  # the audit and the lockout count stay
+            form.password.errors.append(_("The current password is not right."))
+            return render_template("auth/enrol.html", **_enrol_context(secret), form=form), 422
         codes = second_factor.confirm_enrolment(current_user, form.code.data)
         if codes is None:
             db.session.rollback()

@@ -116,7 +116,13 @@ def test_a_caseworker_may_set_up_a_second_factor_and_is_then_asked_for_it(login_
     b = login_as("caseworker")
     assert "Set up a second factor" in b.get("/account").text
     b.get("/account/second-factor")
-    b.post("/account/second-factor", {"code": pyotp.TOTP(_secret(b.user)).now()})
+    code = pyotp.TOTP(_secret(b.user)).now()
+    # A signed-in browser left open is not enough: the password is asked again.
+    refused = b.post("/account/second-factor", {"code": code, "password": "not my password"})
+    assert refused.status_code == 422
+    assert "The current password is not right." in refused.text
+    done = b.post("/account/second-factor", {"code": code, "password": TEST_PASSWORD})
+    assert "Your recovery codes" in done.text
     again = make_browser()
     assert again.login(b.user.username, code=False).location.endswith("/login/code")
 
