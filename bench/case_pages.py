@@ -72,7 +72,7 @@ def _rounds() -> int:
 
 # The bench users' TOTP key: supervisors are asked for a code, as in real use.
 TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH23"
-_LAST_STEP: dict[str, int] = {}
+_LAST_STEP: dict[tuple[str, str], int] = {}  # (database, username): the step last used
 
 
 def _sign_in_ready(user: User) -> None:
@@ -83,27 +83,32 @@ def _sign_in_ready(user: User) -> None:
         user.must_change_password = False
     if second_factor.is_required(user):
         second_factor.enrol_with_secret(user, TOTP_SECRET)  # forgets the step last used
-        _LAST_STEP.pop(user.username, None)
+        _LAST_STEP.pop((str(db.engine.url), user.username), None)
     db.session.commit()
 
 
-def totp_code(username: str) -> str:
+def totp_code(database: str, username: str) -> str:
     """The code for the next sign-in of a bench user: a step later than the last one
-    used (the app refuses a code twice), within the one step of tolerance."""
+    used in that database (the app refuses a code twice), waiting for the next step when
+    the one of tolerance is spent."""
     import pyotp
 
-    step = max(int(time.time()) // 30, _LAST_STEP.get(username, -1) + 1)
-    _LAST_STEP[username] = step
+    key = (str(make_url(database)), username)
+    step = max(int(time.time()) // 30, _LAST_STEP.get(key, -1) + 1)
+    while step > int(time.time()) // 30 + 1:
+        time.sleep(1)
+    _LAST_STEP[key] = step
     return pyotp.TOTP(TOTP_SECRET).at(step * 30)
 
 
-def answer_code(client, response, username: str):
+def answer_code(client, response, username: str, database: str):
     """In process: the code step after the password, when it is asked for."""
     if response.status_code == 302 and response.location.endswith("/login/code"):
         page = client.get("/login/code").data
         token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
         response = client.post(
-            "/login/code", data={"code": totp_code(username), "csrf_token": token}
+            "/login/code",
+            data={"code": totp_code(database, username), "csrf_token": token},
         )
     return response
 
@@ -318,11 +323,13 @@ class Server:
         if status != 302 or not set_cookie:
             raise RuntimeError(f"sign-in failed ({status})")
         self.cookie = set_cookie.split(";", 1)[0]
-        status, page, _c = self.get("/login/code")
+        status, page, set_cookie = self.get("/login/code")
+        if set_cookie:  # the CSRF token of the code form lives in the session
+            self.cookie = set_cookie.split(";", 1)[0]
         if status == 200:  # the code step: the password was right
             token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
             body = urllib.parse.urlencode(
-                {"code": totp_code(username), "csrf_token": token.group(1).decode()}
+                {"code": totp_code(self.url, username), "csrf_token": token.group(1).decode()}
             )
             status, _page, set_cookie = self.request("POST", "/login/code", body)
             if status != 302:
@@ -458,7 +465,9 @@ def encryption_ratio(app, rounds: int = 5, per_round: int = 40) -> tuple[float, 
     response = client.post(
         "/login", data={"username": "bench-supervisor", "password": PASSWORD, "csrf_token": token}
     )
-    response = answer_code(client, response, "bench-supervisor")
+    response = answer_code(
+        client, response, "bench-supervisor", app.config["SQLALCHEMY_DATABASE_URI"]
+    )
     assert response.status_code == 302, "in-process sign-in failed"
     real_read = fields.read
     times = {"real": [], "twin": []}
