@@ -244,3 +244,22 @@ def test_codes_for_the_demo_follow_the_replay_rule(app):
 def _as_partial(user):
     service.start_session(user)
     return user
+
+
+def test_after_a_kek_rotation_a_secret_is_sealed_again_at_its_next_use(app, monkeypatch):
+    import os
+
+    user = factories.UserFactory(role="supervisor")
+    secret = _secret(user)
+    ring = app.extensions["referral_keyring"]
+    old = db.session.get(SecondFactor, user.id).key_id
+    # A new KEK promoted (as `flask keys rotate` does), the old one kept in the ring.
+    monkeypatch.setitem(ring.keys, "kek-99", os.urandom(32))
+    monkeypatch.setattr(ring, "active", {**ring.active, "kek": "kek-99"})
+    assert _secret(user) == secret  # still readable under the old KEK
+    assert service.check_second_factor(_as_partial(user), pyotp.TOTP(secret).now()) == "totp"
+    db.session.flush()
+    factor = db.session.get(SecondFactor, user.id)
+    assert old != "kek-99"
+    assert factor.key_id == "kek-99"
+    assert second_factor.secret_of(factor) == secret
