@@ -11,6 +11,7 @@ import os
 import re
 
 import pytest
+from flask import has_app_context
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -193,6 +194,12 @@ class Browser:
                 ctx.push()
         self._token = None
 
+    def _code_of(self, username: str) -> str:
+        if has_app_context():
+            return current_code(username)
+        with self.client.application.app_context():  # a committed app of its own
+            return current_code(username)
+
     def login(self, username: str, password: str = TEST_PASSWORD, *, code: bool = True):
         """The sign-in form, then the code step when it is asked for (with the code of
         the moment, as the user's phone would show it) unless `code=False`."""
@@ -201,7 +208,7 @@ class Browser:
         self._token = None
         if code and response.status_code == 302 and response.location.endswith("/login/code"):
             self.get("/login/code")
-            response = self.post("/login/code", {"code": current_code(username)})
+            response = self.post("/login/code", {"code": self._code_of(username)})
             self._token = None
         return response
 

@@ -5,7 +5,8 @@ Revises: 0016
 Create Date: 2026-12-03 07:00:00
 
 Sessions that exist at upgrade time are complete ("full"): the second factor is asked
-from the next sign-in on.
+from the next sign-in on. Those of users who still have a temporary password go back
+to the password change, as the exempt-endpoint check held them there before.
 """
 
 import sqlalchemy as sa
@@ -44,6 +45,10 @@ def upgrade():
                 server_default="full",
             )
         )
+    op.execute(
+        "UPDATE user_sessions SET stage = 'password_change' WHERE user_id IN "
+        "(SELECT id FROM users WHERE must_change_password)"
+    )
     op.create_table(
         "user_second_factors",
         sa.Column("user_id", sa.Uuid(), nullable=False),
