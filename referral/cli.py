@@ -91,6 +91,35 @@ def deactivate_user(username):
     click.echo(f"Deactivated {user.username}; {ended} session(s) ended.")
 
 
+@users_cli.command("reset-second-factor")
+@click.argument("username")
+def reset_second_factor(username):
+    """Remove an account's second factor (a lost phone) and end its sessions. For the
+    operator when no supervisor of the centre, or administrator, can do it."""
+    from referral.auth import second_factor, service
+
+    user = service.get_user_by_username(username)
+    if user is None:
+        raise click.ClickException("no such user")
+    second_factor.reset(user, by=None)
+    db.session.commit()
+    click.echo(f"Second factor of {user.username} removed; it is set up again at sign-in.")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock_user(username):
+    """Lift a sign-in lockout before its time."""
+    from referral.auth import service
+
+    user = service.get_user_by_username(username)
+    if user is None:
+        raise click.ClickException("no such user")
+    service.unlock_account(user, by=None)
+    db.session.commit()
+    click.echo(f"{user.username} can sign in again.")
+
+
 @users_cli.command("orgs")
 def list_orgs():
     """Organisation ids, for `users create --organisation`."""

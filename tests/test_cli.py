@@ -110,3 +110,20 @@ def test_audit_verify_command(app):
     result = _run(app, "audit", "verify")
     assert result.exit_code == 0
     assert "intact" in result.output
+
+
+def test_an_operator_unlocks_an_account_and_resets_its_second_factor(app):
+    from datetime import timedelta
+
+    from referral.auth.models import SecondFactor
+    from referral.db import utcnow
+
+    user = factories.UserFactory(role="supervisor", locked_until=utcnow() + timedelta(hours=1))
+    db.session.commit()
+    assert _run(app, "users", "unlock", user.username).exit_code == 0
+    assert _run(app, "users", "reset-second-factor", user.username).exit_code == 0
+    db.session.expire_all()
+    stored = db.session.get(User, user.id)
+    assert stored.locked_until is None
+    assert db.session.get(SecondFactor, user.id) is None
+    assert _run(app, "users", "unlock", "nobody-at-all").exit_code != 0

@@ -257,3 +257,20 @@ def test_a_language_change_with_a_line_break_in_next_is_saved_and_goes_home(logi
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert 'lang="ky"' in b.get("/").get_data(as_text=True)
+
+
+def test_wrong_codes_are_slowed_down_per_account_and_a_right_one_is_not_counted(
+    tight_limits, make_browser
+):
+    from tests.conftest import current_code
+
+    tight_limits("100 per minute", "2 per minute")
+    user = factories.UserFactory(role="supervisor")
+    first = make_browser()
+    first.login(user.username)  # a right code: not counted
+    b = make_browser()
+    b.login(user.username, code=False)
+    b.get("/login/code")
+    statuses = [b.post("/login/code", {"code": "000000"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert b.post("/login/code", {"code": current_code(user.username)}).status_code == 429
