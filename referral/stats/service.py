@@ -23,7 +23,7 @@ from referral.dates import format_date
 from referral.db import utcnow
 from referral.directory.models import Location, Organisation, ServiceType
 from referral.extensions import db
-from referral.referrals.models import DeclineReason, Referral, ReferralStatus
+from referral.referrals.models import DeclineReason, ReferralStatus
 from referral.stats import queries
 from referral.stats.policy import RAYON_LEVELS, Scope
 from referral.stats.queries import Filters
@@ -229,7 +229,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             chart="trend",
         )
     )
-    by_type = queries.incidents_by(scope, filters, queries.Incident.gbv_type)
+    by_type = queries.incidents_by(scope, filters, "gbv_type")
     tables.append(
         _single(
             "by_type",
@@ -249,7 +249,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             t,
         )
     )
-    by_age = queries.incidents_by(scope, filters, queries.Case.age_band)
+    by_age = queries.incidents_by(scope, filters, "age_band")
     tables.append(
         _single(
             "by_age",
@@ -259,7 +259,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             t,
         )
     )
-    by_sex = queries.incidents_by(scope, filters, queries.Case.sex)
+    by_sex = queries.incidents_by(scope, filters, "sex")
     tables.append(
         _single(
             "by_sex",
@@ -294,7 +294,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
         )
     )
     now = utcnow()
-    by_type_time = queries.timeliness_by(scope, filters, Referral.service_type, now)
+    by_type_time = queries.timeliness_by(scope, filters, "service_type", now)
     tables.append(
         _timeliness_table(
             "timeliness_by_type",
@@ -309,7 +309,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             t,
         )
     )
-    by_org_time = queries.timeliness_by(scope, filters, Referral.to_org_id, now)
+    by_org_time = queries.timeliness_by(scope, filters, "to_org_id", now)
     orgs = {
         o.id: o.name
         for o in db.session.execute(
