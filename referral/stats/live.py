@@ -394,3 +394,22 @@ def satisfaction(scope: Scope, filters: Filters) -> dict | None:
         located = select(Organisation.id).where(Organisation.location_id.in_(_ids(ids)))
         query = query.where(ClientFeedback.organisation_id.in_(located))
     return _grouped(query, key)
+
+
+def incident_summary(scope: Scope, filters: Filters, dimensions) -> dict:
+    result = {d: incidents_by(scope, filters, d) for d in dimensions}
+    result["flags"] = incident_flags(scope, filters)
+    return result
+
+
+def referral_summary(scope: Scope, filters: Filters, now: datetime) -> dict:
+    return {
+        "by_type_status": referrals_by_type_status(scope, filters),
+        "declines": declines_by_reason(scope, filters),
+        "timeliness service_type": timeliness_by(scope, filters, "service_type", now),
+        "timeliness to_org_id": timeliness_by(scope, filters, "to_org_id", now),
+    }
+
+
+def case_summary(scope: Scope, filters: Filters) -> tuple[int, dict]:
+    return cases_opened(scope, filters), cases_closed_by_reason(scope, filters)

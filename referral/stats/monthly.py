@@ -195,6 +195,9 @@ def build_monthly(scope: Scope, month: date, area_ids: frozenset | None = None) 
         _trend_by_type(queries.incidents_by_pair(scope, of_year, "month", "gbv_type"), month, t)
     )
     tables.append(_age_by_sex(queries.incidents_by_pair(scope, of_month, "age_band", "sex"), t))
+    dimensions = ("relationship", "place_type", "reporting_delay")
+    month_figures = queries.incident_summary(scope, of_month, dimensions)
+    year_figures = queries.incident_summary(scope, of_year, dimensions)
     for key, title, header, dimension, members, none_as in (
         (
             "relationship",
@@ -220,8 +223,8 @@ def build_monthly(scope: Scope, month: date, area_ids: frozenset | None = None) 
                 title,
                 header,
                 members,
-                queries.incidents_by(scope, of_month, dimension),
-                queries.incidents_by(scope, of_year, dimension),
+                month_figures[dimension],
+                year_figures[dimension],
                 t,
                 none_as=none_as,
             )

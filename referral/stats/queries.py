@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Float, and_, case, cast, exists, false, func, or_, select, true
+from sqlalchemy import Float, and_, case, cast, exists, false, func, or_, select, true, tuple_
 
 from referral.cases.models import ClientFeedback
 from referral.cases.models.assessment import AgeBand, GBVType, ReportingDelay, Sex
@@ -385,3 +385,127 @@ def satisfaction(scope: Scope, filters: Filters) -> dict | None:
         located = select(Organisation.id).where(Organisation.location_id.in_(_ids(ids)))
         query = query.where(ClientFeedback.organisation_id.in_(located))
     return _grouped(query, key)
+
+
+# --- a page's figures in few statements ------------------------------------------------
+#
+# A dashboard asks for seven incident breakdowns and six referral figures over the same
+# rows. On PostgreSQL each group of them is one statement with GROUPING SETS: the rows
+# are selected (and the scope's conditions evaluated) once instead of once per figure.
+# Elsewhere (SQLite: development and tests) the same dictionaries come from the
+# functions above, one statement each. tests/stats/test_facts.py checks both against
+# the live rule, on each database.
+
+
+def incident_summary(scope: Scope, filters: Filters, dimensions) -> dict:
+    """{dimension: {value: count}} for each dimension, and "flags": incident_flags."""
+    if _dialect() != "postgresql":
+        result = {d: incidents_by(scope, filters, d) for d in dimensions}
+        result["flags"] = incident_flags(scope, filters)
+        return result
+    keys = [_incident_key(d) for d in dimensions]
+    query = incidents(
+        scope,
+        filters,
+        *keys,
+        func.grouping(*keys),
+        func.count(),
+        _flag(SI.ala_kachuu.is_(True)),
+        _flag(SI.early_marriage.is_(True)),
+        _flag(SI.reporting_delay == ReportingDelay.D0_3),
+    ).group_by(func.grouping_sets(*[tuple_(k) for k in keys], tuple_()))
+    result: dict = {d: {} for d in dimensions}
+    everything = (1 << len(keys)) - 1
+    flags = {"total": 0, "ala_kachuu": 0, "early_marriage": 0, "within_72h": 0}
+    for row in db.session.execute(query):
+        mask = row[len(keys)]
+        count = int(row[len(keys) + 1])
+        if mask == everything:
+            flags = {
+                "total": count,
+                "ala_kachuu": int(row[-3]),
+                "early_marriage": int(row[-2]),
+                "within_72h": int(row[-1]),
+            }
+            continue
+        # grouping() sets the bit of every key not grouped; the leftmost key is the
+        # highest bit: the one bit missing names the set's dimension.
+        position = len(keys) - 1 - (everything ^ mask).bit_length() + 1
+        result[dimensions[position]][row[position]] = count
+    result["flags"] = flags
+    return result
+
+
+def referral_summary(scope: Scope, filters: Filters, now: datetime) -> dict:
+    """ "by_type_status", "declines", and "timeliness service_type" / "timeliness
+    to_org_id" ({group: Timeliness}), as the functions above give them."""
+    if _dialect() != "postgresql":
+        return {
+            "by_type_status": referrals_by_type_status(scope, filters),
+            "declines": declines_by_reason(scope, filters),
+            "timeliness service_type": timeliness_by(scope, filters, "service_type", now),
+            "timeliness to_org_id": timeliness_by(scope, filters, "to_org_id", now),
+        }
+    answered = SR.responded_at.is_not(None)
+    hours = cast(hours_between(SR.responded_at, SR.sent_at), Float)
+    keys = [SR.service_type, SR.status, SR.decline_reason, SR.to_org_id]
+    query = referrals(
+        scope,
+        filters,
+        *keys,
+        func.grouping(*keys),
+        func.count(),
+        _flag(SR.due_at.is_not(None)),
+        _flag(_overdue(now)),
+        _flag(answered),
+        func.percentile_cont(0.5).within_group(hours).filter(answered),
+    ).group_by(
+        func.grouping_sets(
+            tuple_(SR.service_type, SR.status),
+            tuple_(SR.status, SR.decline_reason),
+            tuple_(SR.service_type),
+            tuple_(SR.to_org_id),
+        )
+    )
+    # grouping() bits, highest first: service_type, status, decline_reason, to_org_id.
+    by_type_status, declines, by_type, by_org = {}, {}, {}, {}
+    for row in db.session.execute(query):
+        service_type, status, reason, org, mask, count, due, late, answers, median = row
+        count = int(count)
+        if mask == 0b0011:
+            by_type_status[(service_type, status)] = count
+        elif mask == 0b1001:
+            if status == ReferralStatus.DECLINED:
+                declines[reason] = count
+        else:
+            figures = Timeliness(
+                int(due), int(late), int(answers), None if median is None else float(median)
+            )
+            if mask == 0b0111:
+                by_type[service_type] = figures
+            else:
+                by_org[org] = figures
+    return {
+        "by_type_status": by_type_status,
+        "declines": declines,
+        "timeliness service_type": by_type,
+        "timeliness to_org_id": by_org,
+    }
+
+
+def case_summary(scope: Scope, filters: Filters) -> tuple[int, dict]:
+    """(cases opened in the period, {closure reason: cases closed in the period}), in one
+    statement over the cases opened or closed in the period."""
+    opened = and_(SC.created_at >= filters.start_utc(), SC.created_at < filters.end_utc())
+    closed = and_(SC.closed_at >= filters.start_utc(), SC.closed_at < filters.end_utc())
+    query = (
+        cases(scope, filters, SC.closure_reason, _flag(opened), _flag(closed))
+        .where(or_(opened, closed))
+        .group_by(SC.closure_reason)
+    )
+    total, by_reason = 0, {}
+    for reason, opened_count, closed_count in db.session.execute(query):
+        total += int(opened_count)
+        if closed_count:
+            by_reason[reason] = int(closed_count)
+    return total, by_reason
