@@ -142,6 +142,7 @@ def test_a_year_with_too_few_incidents_shows_a_message(country, app):
 def test_the_report_page_and_its_scope(country, login_as):
     _seed(country)
     member = login_as(country.member_a)
+    assert 'href="/stats/monthly"' in member.get("/stats/").get_data(as_text=True)
     page = member.get(f"/stats/monthly?{QUERY}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -159,8 +160,9 @@ def test_the_report_page_and_its_scope(country, login_as):
     assert "New incidents this month: <strong>15</strong>" in national  # 10 + B's 6 = 16
     auditor = factories.UserFactory(role=Role.AUDITOR)
     assert login_as(auditor).get(f"/stats/monthly?{QUERY}").status_code == 403
-    worker = country.seeder.worker
-    assert login_as(worker).get(f"/stats/monthly?{QUERY}").status_code == 403
+    worker = login_as(country.seeder.worker)
+    assert worker.get(f"/stats/monthly?{QUERY}").status_code == 403
+    assert 'href="/stats/monthly"' not in worker.get("/stats/").get_data(as_text=True)
 
 
 def test_the_xlsx_has_the_pages_cells_and_is_audited(country, login_as, app):
