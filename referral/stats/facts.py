@@ -30,6 +30,9 @@ from referral.stats.models import StatsCase, StatsIncident, StatsReferral
 
 FACT_TABLES = (StatsIncident, StatsReferral, StatsCase)
 
+# `stats.live` is imported where it is used: it reads the consent service, which
+# imports this module for its hook.
+
 
 def _month(column):
     """'YYYY-MM' of a date, on SQLite and PostgreSQL alike."""

@@ -294,3 +294,16 @@ def _run_backfill() -> None:
     context = MigrationContext.configure(db.session.connection())
     with Operations.context(context):
         migration._backfill()
+
+
+def test_flask_stats_rebuild_restores_rows_written_around_the_services(country, app):
+    s = country.seeder
+    case = s.case(residence=country.rayon_a)
+    s.incident(case, on=date.today(), place=country.village_a)
+    for model in facts.FACT_TABLES:
+        db.session.execute(delete(model))
+    assert _counted_incidents(case) == 0
+    result = app.test_cli_runner().invoke(args=["stats", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "stats_incidents 1" in result.output
+    assert _counted_incidents(case) == 1
