@@ -4,16 +4,23 @@ years, against the raw SQL of the same figures.
     python -m bench.stats      (BENCH_STATS_INCIDENTS=1000000 by default, the goal size;
                                 BENCH_STATS_INCIDENTS=200000 for a quicker run)
 
-1. Seeding, once, on the database `referral_bench_stats`: the country's locations, one
-   crisis centre and 50 providers, N/2 cases (90% with reporting consent, 2% erased),
-   N incidents spread over every rayon-level place and 60 months, and N/2 referrals,
-   all with INSERT ... SELECT FROM generate_series (statistics read plain columns only,
-   so no case needs a key or ciphertext).
+1. Seeding, once, on the database `referral_bench_stats` (BENCH_DATABASE_URL for
+   another): the country's locations, one crisis centre and 50 providers, N/2 cases
+   (90% with reporting consent, 2% erased), N incidents spread over every rayon-level
+   place and 60 months, and N/2 referrals, all with INSERT ... SELECT FROM
+   generate_series (statistics read plain columns only, so no case needs a key or
+   ciphertext). Rows written around the services, so the statistics facts are then
+   built once by `stats.facts.rebuild()` (what `flask stats rebuild` runs), timed.
 2. For the national scope and a committee over one oblast: `build_dashboard` for the
    last 12 months (every figure of the page), timed; then every statement it issued,
    captured as compiled SQL with its parameters, run again straight through the driver
    (the raw SQL of the same figures, same run, same cache state). Prints both, the
    ratio, and the goal (at most 2x the raw SQL and under 1 s).
+
+3. The monthly report (national and committee) for the month before last, the same way.
+4. With BENCH_STATS_LIVE=1, once more each dashboard computed by the live rule over the
+   case tables (`stats.live`, what the pages ran before the facts tables), timed once:
+   the cost the facts tables remove.
 
 BENCH_ROUNDS (default 3): the best of that many runs is reported for each.
 """
@@ -128,6 +135,9 @@ def _seed(n: int):
         )
     ).scalar()
     if owner is not None and have >= n:
+        empty = not db.session.execute(text("SELECT count(*) FROM stats_incidents")).scalar()
+        if empty or os.environ.get("BENCH_STATS_REBUILD"):
+            _rebuild_facts()
         return owner
     load_locations()
     centre = Organisation(org_type=OrganisationType.CRISIS_CENTRE, name_en="Bench stats centre")
@@ -152,10 +162,28 @@ def _seed(n: int):
     for statement in (SEED, SEED_CONSENTS, SEED_INCIDENTS, SEED_REFERRALS):
         db.session.execute(text(statement), params)
     db.session.commit()
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
     print(f"seeded {n:,} incidents in {time.perf_counter() - started:.0f} s", flush=True)
+    _rebuild_facts()
     return owner
+
+
+def _rebuild_facts() -> None:
+    from referral.extensions import db
+    from referral.stats import facts
+
+    started = time.perf_counter()
+    counts = facts.rebuild()
+    db.session.commit()
+    print(
+        f"statistics facts rebuilt in {time.perf_counter() - started:.0f} s: {counts}",
+        flush=True,
+    )
+    # VACUUM, not only ANALYZE: the visibility map lets the counts read the indexes only.
+    connection = db.engine.raw_connection()
+    connection.driver_connection.autocommit = True
+    with connection.driver_connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
 
 
 class Capture:
@@ -184,14 +212,15 @@ def _best(fn, rounds: int) -> float:
     return min(times)
 
 
-def _measure(label: str, scope, filters, rounds: int) -> None:
+def _measure(label: str, scope, filters, rounds: int, build=None) -> None:
     from referral.extensions import db
     from referral.stats import service
 
-    service.build_dashboard(scope, filters)  # warm the caches, as a second visitor would
+    page_build = build or (lambda: service.build_dashboard(scope, filters))
+    page_build()  # warm the caches, as a second visitor would
     with Capture(db.engine) as capture:
-        board = service.build_dashboard(scope, filters)
-    page = _best(lambda: service.build_dashboard(scope, filters), rounds)
+        board = page_build()
+    page = _best(page_build, rounds)
     raw_conn = db.session.connection().connection.driver_connection
 
     def raw():
@@ -201,11 +230,23 @@ def _measure(label: str, scope, filters, rounds: int) -> None:
                 cursor.fetchall()
 
     raw_time = _best(raw, rounds)
+    if os.environ.get("BENCH_STATS_LIVE") and hasattr(board, "tables") and build is None:
+        from referral.stats import live
+
+        facts_queries = service.queries
+        service.queries = live
+        try:
+            started = time.perf_counter()
+            service.build_dashboard(scope, filters)
+            print(f"{label}: live rule (before) {time.perf_counter() - started:.1f} s", flush=True)
+        finally:
+            service.queries = facts_queries
     ratio = page / raw_time if raw_time else float("inf")
     verdict = "OK" if page < 1.0 and ratio <= 2.0 else "MISSES THE GOAL"
     print(
-        f"{label}: {board.total.text} incidents published, {len(capture.statements)} "
-        f"statements; dashboard {page * 1000:.0f} ms, raw SQL {raw_time * 1000:.0f} ms, "
+        f"{label}: {(getattr(board, 'total', None) or board.year_total).text} incidents "
+        f"published, {len(capture.statements)} "
+        f"statements; page {page * 1000:.0f} ms, raw SQL {raw_time * 1000:.0f} ms, "
         f"ratio {ratio:.2f} (goal: <= 2x and < 1000 ms): {verdict}",
         flush=True,
     )
@@ -244,7 +285,39 @@ def main() -> None:
         ids = frozenset(descendant_ids(oblast.id))
         committee = Scope(ScopeKind.AREA, location_ids=ids, roots=(oblast.id,))
         _measure(f"committee dashboard ({oblast.name_en})", committee, filters, _rounds())
+        from referral.stats.monthly import build_monthly
+
+        last = date(end.year - (end.month <= 2), (end.month - 3) % 12 + 1, 1)
+        for label, scope in (("national", Scope(ScopeKind.NATIONAL)), ("committee", committee)):
+            _measure(
+                f"{label} monthly report ({last:%Y-%m})",
+                scope,
+                filters,
+                _rounds(),
+                build=lambda scope=scope: build_monthly(scope, last),
+            )
+        _measure_refresh()
         db.session.rollback()
+
+
+def _measure_refresh() -> None:
+    """What the hook adds to each service call that changes a case: refreshing one
+    case's fact rows, over 200 counted cases (rolled back)."""
+    from referral.extensions import db
+    from referral.stats import facts
+
+    ids = [
+        row[0]
+        for row in db.session.execute(
+            text("SELECT case_id FROM stats_cases TABLESAMPLE SYSTEM (1) LIMIT 200")
+        )
+    ]
+    started = time.perf_counter()
+    for case_id in ids:
+        facts.refresh_case(case_id)
+    each = (time.perf_counter() - started) / max(len(ids), 1)
+    db.session.rollback()
+    print(f"refresh_case (the services' hook): {each * 1000:.1f} ms per case", flush=True)
 
 
 if __name__ == "__main__":

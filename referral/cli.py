@@ -259,7 +259,17 @@ def register(app: Flask) -> None:
     from referral.crypto.cli import keys_cli
     from referral.directory.cli import directory_cli
     from referral.referrals.cli import referrals_cli
+    from referral.stats.cli import stats_cli
 
-    groups = (users_cli, audit_cli, demo_cli, keys_cli, directory_cli, cases_cli, referrals_cli)
+    groups = (
+        users_cli,
+        audit_cli,
+        demo_cli,
+        keys_cli,
+        directory_cli,
+        cases_cli,
+        referrals_cli,
+        stats_cli,
+    )
     for group in groups:
         app.cli.add_command(group)

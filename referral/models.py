@@ -28,6 +28,7 @@ from referral.directory.models import (
 )
 from referral.notifications.models import Notification
 from referral.referrals.models import Referral, ReferralEvent
+from referral.stats.models import StatsCase, StatsIncident, StatsReferral
 
 __all__ = [
     "AuditEvent",
@@ -59,6 +60,9 @@ __all__ = [
     "ServiceAtSite",
     "ServiceLanguage",
     "Site",
+    "StatsCase",
+    "StatsIncident",
+    "StatsReferral",
     "User",
     "UserSession",
 ]

@@ -1,2 +1,2 @@
-"""Anonymised statistics: read-only aggregates with disclosure control; no models of
-its own, no path to an encrypted field (docs/statistics.md)."""
+"""Anonymised statistics: aggregates with disclosure control, read from facts tables
+that hold plain codes only (no path to an encrypted field; docs/statistics.md)."""

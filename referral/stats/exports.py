@@ -33,10 +33,13 @@ def _cell(value):
     return "" if value is None else value
 
 
-def header_lines(dashboard: Dashboard, scope_name: str, period: str, filters: list[str]) -> list:
+def header_lines(
+    dashboard: Dashboard, scope_name: str, period: str, filters: list[str], title=None
+) -> list:
+    """`dashboard`: anything with the threshold (a dashboard, a monthly report)."""
     t = dashboard.threshold
     return [
-        [_("Anonymised statistics")],
+        [title or _("Anonymised statistics")],
         [_("Scope"), scope_name],
         [_("Period"), period],
         [_("Filters"), "; ".join(filters) or _("none")],
@@ -92,10 +95,11 @@ def to_csv(dashboard: Dashboard, header: list) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(dashboard: Dashboard, header: list) -> bytes:
+def to_xlsx(dashboard: Dashboard, header: list, sheet_title=None) -> bytes:
+    """`dashboard`: a dashboard or a monthly report (threshold, too_few, tables)."""
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Statistics")[:31]
+    sheet.title = (sheet_title or _("Statistics"))[:31]
     bold = Font(bold=True)
     titles = {t.title for t in dashboard.tables}
     for line in _lines(dashboard, header):

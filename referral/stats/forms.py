@@ -143,3 +143,53 @@ class StatsFilterForm(Form):
         """The valid filters as URL arguments (the export links carry them)."""
         detail = self.audit_detail()
         return {k: str(v) for k, v in detail.items() if v}
+
+
+def previous_month() -> date:
+    today = local_now().date()
+    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+
+
+class MonthlyReportForm(Form):
+    """The month of the monthly report (any month of the last years up to the current
+    one), and an area within the scope."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField(_l("Year"), validate_choice=False)
+    month = SelectField(_l("Month"), validate_choice=False)
+    area = AreaField(_l("Area"))
+
+    def __init__(self, *args, area_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        default = previous_month()
+        this_year = local_now().year
+        self.year.choices = as_choices(
+            [(str(y), str(y)) for y in range(this_year, this_year - YEARS_BACK - 1, -1)]
+        )
+        self.month.choices = _month_choices()
+        self.area.choices = as_choices([("", _l("The whole scope")), *area_choices])
+        self.year.data = self.year.data or str(default.year)
+        self.month.data = self.month.data or str(default.month)
+
+    def validate_year(self, field):
+        if field.data not in {c.value for c in field.choices}:
+            raise ValidationError(PERIOD_ERROR)
+
+    def validate_month(self, field):
+        if field.data not in {str(m) for m in range(1, 13)}:
+            raise ValidationError(PERIOD_ERROR)
+        if self.year.data and self.year.data.isdigit():
+            today = local_now().date()
+            if date(int(self.year.data), int(field.data), 1) > today:
+                raise ValidationError(_l("The month has not begun yet: choose an earlier one."))
+
+    def chosen_month(self) -> date:
+        return date(int(self.year.data), int(self.month.data), 1)
+
+    def audit_detail(self) -> dict:
+        return {"year": self.year.data, "month": self.month.data, "area": self.area.data}
+
+    def query_args(self) -> dict:
+        return {k: str(v) for k, v in self.audit_detail().items() if v}

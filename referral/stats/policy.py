@@ -145,3 +145,17 @@ def get_area_for(scope: Scope, area_id: uuid.UUID | None) -> Location | None:
     elif location.level not in AREA_LEVELS:
         abort(404)
     return location
+
+
+REPORT_SCOPES = frozenset({ScopeKind.NATIONAL, ScopeKind.AREA})
+
+
+def report_scope_for(user: User) -> Scope:
+    """The scope of the monthly report: national for administrators, their area for
+    committee members. Other roles with statistics (a centre's staff, a provider) have
+    their dashboard but no inter-agency report: 403, a right their role lacks (the
+    permission table has no finer statistics right than `stats.view`)."""
+    scope = scope_for(user)
+    if scope.kind not in REPORT_SCOPES:
+        abort(403)
+    return scope

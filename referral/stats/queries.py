@@ -1,10 +1,12 @@
-"""The statistics queries: GROUP BY over plain columns, in the database.
+"""The statistics queries: GROUP BY over the facts tables (`stats.models`), in the
+database.
 
-Nothing here loads a case, an incident or a referral into Python: every function
-returns grouped counts (or a median per group). The population is always the same:
-incidents (and the cases and referrals behind them) whose case is not erased and whose
-latest reporting consent is "given", inside the user's scope and the filters. No
-encrypted column is named, so no decryption can happen (tests/stats count them).
+The facts hold exactly the population of the live rule (`stats.live`: cases not
+erased whose latest reporting consent is given, their incidents and sent referrals),
+kept current by `stats.facts.refresh_case`; so every function here is the live query
+of the same name without the per-case consent subquery and without joining the wide
+case rows. `tests/stats/test_facts.py` proves the two give the same figures. Nothing
+here loads a case into Python and no encrypted column exists in these tables.
 """
 
 from __future__ import annotations
@@ -12,31 +14,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from functools import cache
 
-from sqlalchemy import (
-    Float,
-    and_,
-    case,
-    cast,
-    exists,
-    false,
-    func,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import Float, and_, case, cast, exists, false, func, or_, select, true, tuple_
 
-from referral.cases.models import Case, CaseStatus, ClientFeedback, Incident, Perpetrator
+from referral.cases.models import ClientFeedback
 from referral.cases.models.assessment import AgeBand, GBVType, ReportingDelay, Sex
-from referral.cases.models.consent import ConsentKind
 from referral.cases.models.plan import OrderKind, OrderStatus, ProtectionOrder
 from referral.cases.models.plan import ProtectionOrderViolation as Violation
-from referral.cases.service.consent import consented_clause
 from referral.cases.timeutil import BISHKEK
 from referral.directory.models import Organisation
 from referral.extensions import db
-from referral.referrals.models import Referral, ReferralStatus
+from referral.referrals.models import ReferralStatus
+from referral.stats.models import StatsCase as SC
+from referral.stats.models import StatsIncident as SI
+from referral.stats.models import StatsReferral as SR
 from referral.stats.policy import Scope, ScopeKind
 
 
@@ -68,141 +59,109 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def month_of(column):
-    """'YYYY-MM' of a date column, on SQLite and PostgreSQL alike."""
-    if _dialect() == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
 def hours_between(later, earlier):
     if _dialect() == "postgresql":
         return func.extract("epoch", later - earlier) / 3600.0
     return (func.julianday(later) - func.julianday(earlier)) * 24.0
 
 
-# --- the population -------------------------------------------------------------------
-
-
-@cache
-def counted_case():
-    """Cases that may be counted at all: not erased, reporting consent in force. Built
-    once: an expression is immutable, and building its subquery costs more than
-    running it on a small table."""
-    return and_(
-        Case.erased_at.is_(None),
-        Case.status != CaseStatus.ERASED,
-        consented_clause(ConsentKind.REPORTING),
-    )
-
-
 def _ids(ids) -> list[uuid.UUID]:
     return list(ids or ())
 
 
-def case_in_area(ids) -> object:
-    """The case lives in the area, or one of its incidents happened there."""
+# --- scope and filters, for each fact table --------------------------------------------
+
+
+def _case_in_area(table, ids):
+    """The case lives in the area, or one of its incidents happened there. (An
+    incident's place falls back to the residence, which the first branch covers, so
+    this is the live rule on the incident's own place.)"""
     ids = _ids(ids)
     if not ids:
         return false()
     return or_(
-        Case.residence_location_id.in_(ids),
-        exists().where(Incident.case_id == Case.id, Incident.location_id.in_(ids)),
+        table.residence_id.in_(ids),
+        exists().where(SI.case_id == table.case_id, SI.place_id.in_(ids)),
     )
 
 
-def incident_place():
-    return func.coalesce(Incident.location_id, Case.residence_location_id)
+def _referred_to(table, org_id: uuid.UUID):
+    return exists().where(SR.case_id == table.case_id, SR.to_org_id == org_id)
 
 
-def _referred_to(org_id: uuid.UUID):
-    return exists().where(
-        Referral.case_id == Case.id,
-        Referral.to_org_id == org_id,
-        Referral.status != ReferralStatus.DRAFT,
-    )
-
-
-def case_scope(scope: Scope):
-    """The scope as a condition on `Case`."""
+def _case_scope(table, scope: Scope):
+    """The scope as a condition on a table with the case's columns (cases, referrals)."""
     if scope.kind == ScopeKind.NATIONAL:
         return true()
     if scope.kind == ScopeKind.ORGANISATION:
-        return Case.organisation_id == scope.organisation_id
+        return table.organisation_id == scope.organisation_id
     if scope.kind == ScopeKind.PROVIDER:
-        return _referred_to(scope.organisation_id)
-    return case_in_area(scope.location_ids)
+        return _referred_to(table, scope.organisation_id)
+    return _case_in_area(table, scope.location_ids)
 
 
-def _case_filters(filters: Filters) -> list:
+def _case_filters(table, filters: Filters) -> list:
     conditions = []
     if filters.age_band is not None:
-        conditions.append(Case.age_band == filters.age_band)
+        conditions.append(table.age_band == filters.age_band)
     if filters.sex is not None:
-        conditions.append(Case.sex == filters.sex)
+        conditions.append(table.sex == filters.sex)
     if filters.gbv_type is not None:
         conditions.append(
-            exists().where(Incident.case_id == Case.id, Incident.gbv_type == filters.gbv_type)
+            exists().where(SI.case_id == table.case_id, SI.gbv_type == filters.gbv_type)
         )
     if filters.area_ids is not None:
-        conditions.append(case_in_area(filters.area_ids))
+        conditions.append(_case_in_area(table, filters.area_ids))
     return conditions
 
 
 def incidents(scope: Scope, filters: Filters, *columns):
-    """SELECT columns FROM incidents JOIN cases, with the whole population rule."""
+    """SELECT columns FROM the counted incidents of the scope and filters."""
     if scope.kind == ScopeKind.AREA:
-        in_scope = incident_place().in_(_ids(scope.location_ids)) if scope.location_ids else false()
+        in_scope = SI.place_id.in_(_ids(scope.location_ids)) if scope.location_ids else false()
+    elif scope.kind == ScopeKind.PROVIDER:
+        in_scope = _referred_to(SI, scope.organisation_id)
+    elif scope.kind == ScopeKind.ORGANISATION:
+        in_scope = SI.organisation_id == scope.organisation_id
     else:
-        in_scope = case_scope(scope)
+        in_scope = true()
     query = (
         select(*columns)
-        .select_from(Incident)
-        .join(Case, Case.id == Incident.case_id)
-        .where(
-            counted_case(),
-            in_scope,
-            Incident.report_date >= filters.start,
-            Incident.report_date < filters.end,
-        )
+        .select_from(SI)
+        .where(in_scope, SI.report_date >= filters.start, SI.report_date < filters.end)
     )
     if filters.gbv_type is not None:
-        query = query.where(Incident.gbv_type == filters.gbv_type)
+        query = query.where(SI.gbv_type == filters.gbv_type)
     if filters.age_band is not None:
-        query = query.where(Case.age_band == filters.age_band)
+        query = query.where(SI.age_band == filters.age_band)
     if filters.sex is not None:
-        query = query.where(Case.sex == filters.sex)
+        query = query.where(SI.sex == filters.sex)
     if filters.area_ids is not None:
-        query = query.where(incident_place().in_(_ids(filters.area_ids)))
+        query = query.where(SI.place_id.in_(_ids(filters.area_ids)))
     return query
 
 
 def referrals(scope: Scope, filters: Filters, *columns):
-    """SELECT columns FROM referrals JOIN cases: sent referrals of counted cases."""
+    """SELECT columns FROM the sent referrals of counted cases."""
     if scope.kind == ScopeKind.PROVIDER:
-        in_scope = Referral.to_org_id == scope.organisation_id
+        in_scope = SR.to_org_id == scope.organisation_id
     else:
-        in_scope = case_scope(scope)
+        in_scope = _case_scope(SR, scope)
     return (
         select(*columns)
-        .select_from(Referral)
-        .join(Case, Case.id == Referral.case_id)
+        .select_from(SR)
         .where(
-            counted_case(),
             in_scope,
-            Referral.status != ReferralStatus.DRAFT,
-            Referral.sent_at >= filters.start_utc(),
-            Referral.sent_at < filters.end_utc(),
-            *_case_filters(filters),
+            SR.sent_at >= filters.start_utc(),
+            SR.sent_at < filters.end_utc(),
+            *_case_filters(SR, filters),
         )
     )
 
 
 def cases(scope: Scope, filters: Filters, *columns):
     return (
-        select(*columns)
-        .select_from(Case)
-        .where(counted_case(), case_scope(scope), *_case_filters(filters))
+        select(*columns).select_from(SC).where(_case_scope(SC, scope), *_case_filters(SC, filters))
     )
 
 
@@ -214,8 +173,35 @@ def _grouped(query, key) -> dict:
     return {row[0]: int(row[1]) for row in rows}
 
 
-def incidents_by(scope: Scope, filters: Filters, key) -> dict:
+# The dimensions an incident figure may be grouped by (the live module names the same).
+INCIDENT_DIMENSIONS = (
+    "month",
+    "gbv_type",
+    "age_band",
+    "sex",
+    "relationship",
+    "place_type",
+    "reporting_delay",
+    "place",
+)
+
+
+def _incident_key(dimension: str):
+    if dimension not in INCIDENT_DIMENSIONS:
+        raise ValueError(dimension)
+    return SI.place_id if dimension == "place" else getattr(SI, dimension)
+
+
+def incidents_by(scope: Scope, filters: Filters, dimension: str) -> dict:
+    key = _incident_key(dimension)
     return _grouped(incidents(scope, filters, key, func.count()), key)
+
+
+def incidents_by_pair(scope: Scope, filters: Filters, first: str, second: str) -> dict:
+    """Counts by two dimensions at once, keyed (first, second)."""
+    a, b = _incident_key(first), _incident_key(second)
+    rows = db.session.execute(incidents(scope, filters, a, b, func.count()).group_by(a, b))
+    return {(row[0], row[1]): int(row[2]) for row in rows}
 
 
 def incident_total(scope: Scope, filters: Filters) -> int:
@@ -223,21 +209,16 @@ def incident_total(scope: Scope, filters: Filters) -> int:
 
 
 def incidents_by_month(scope: Scope, filters: Filters) -> dict[str, int]:
-    return incidents_by(scope, filters, month_of(Incident.report_date))
+    return incidents_by(scope, filters, "month")
 
 
 def incidents_by_place(scope: Scope, filters: Filters) -> dict[uuid.UUID | None, int]:
-    return incidents_by(scope, filters, incident_place())
+    return incidents_by(scope, filters, "place")
 
 
 def incidents_by_relationship(scope: Scope, filters: Filters) -> dict:
     """By the main perpetrator's relationship to the survivor (None: none recorded)."""
-    key = Perpetrator.relationship_to_survivor
-    query = incidents(scope, filters, key, func.count()).outerjoin(
-        Perpetrator,
-        and_(Perpetrator.incident_id == Incident.id, Perpetrator.is_primary.is_(True)),
-    )
-    return _grouped(query, key)
+    return incidents_by(scope, filters, "relationship")
 
 
 def _flag(condition):
@@ -250,9 +231,9 @@ def incident_flags(scope: Scope, filters: Filters) -> dict[str, int]:
             scope,
             filters,
             func.count(),
-            _flag(Incident.ala_kachuu.is_(True)),
-            _flag(Incident.early_marriage.is_(True)),
-            _flag(Incident.reporting_delay == ReportingDelay.D0_3),
+            _flag(SI.ala_kachuu.is_(True)),
+            _flag(SI.early_marriage.is_(True)),
+            _flag(SI.reporting_delay == ReportingDelay.D0_3),
         )
     ).one()
     return {
@@ -264,16 +245,25 @@ def incident_flags(scope: Scope, filters: Filters) -> dict[str, int]:
 
 
 def referrals_by_type_status(scope: Scope, filters: Filters) -> dict[tuple, int]:
-    query = referrals(scope, filters, Referral.service_type, Referral.status, func.count())
-    rows = db.session.execute(query.group_by(Referral.service_type, Referral.status)).all()
+    query = referrals(scope, filters, SR.service_type, SR.status, func.count())
+    rows = db.session.execute(query.group_by(SR.service_type, SR.status)).all()
+    return {(row[0], row[1]): int(row[2]) for row in rows}
+
+
+def referrals_by_org_type_status(scope: Scope, filters: Filters) -> dict[tuple, int]:
+    """By the kind of organisation the referral went to, and its status."""
+    query = referrals(scope, filters, Organisation.org_type, SR.status, func.count()).join(
+        Organisation, Organisation.id == SR.to_org_id
+    )
+    rows = db.session.execute(query.group_by(Organisation.org_type, SR.status)).all()
     return {(row[0], row[1]): int(row[2]) for row in rows}
 
 
 def declines_by_reason(scope: Scope, filters: Filters) -> dict:
-    query = referrals(scope, filters, Referral.decline_reason, func.count()).where(
-        Referral.status == ReferralStatus.DECLINED
+    query = referrals(scope, filters, SR.decline_reason, func.count()).where(
+        SR.status == ReferralStatus.DECLINED
     )
-    return _grouped(query, Referral.decline_reason)
+    return _grouped(query, SR.decline_reason)
 
 
 @dataclass(frozen=True)
@@ -286,29 +276,36 @@ class Timeliness:
 
 def _overdue(now: datetime):
     return and_(
-        Referral.due_at.is_not(None),
+        SR.due_at.is_not(None),
         or_(
-            Referral.responded_at > Referral.due_at,
-            and_(Referral.responded_at.is_(None), Referral.due_at < now),
+            SR.responded_at > SR.due_at,
+            and_(SR.responded_at.is_(None), SR.due_at < now),
         ),
     )
 
 
-def timeliness_by(scope: Scope, filters: Filters, key, now: datetime) -> dict:
-    """Per group: referrals with a deadline, overdue ones, answered ones and the median
-    hours from sending to the first answer. The median is computed in SQL with window
-    functions (row_number, count over the group), which SQLite and PostgreSQL both run
-    the same way: the middle row, or the mean of the two middle rows."""
+REFERRAL_DIMENSIONS = ("service_type", "to_org_id")
+
+
+def timeliness_by(scope: Scope, filters: Filters, dimension: str, now: datetime) -> dict:
+    """Per group (`service_type` or `to_org_id`): referrals with a deadline, overdue
+    ones, answered ones and the median hours from sending to the first answer. The
+    median is computed in SQL with window functions (row_number, count over the group),
+    which SQLite and PostgreSQL both run the same way: the middle row, or the mean of
+    the two middle rows."""
+    if dimension not in REFERRAL_DIMENSIONS:
+        raise ValueError(dimension)
+    key = getattr(SR, dimension)
     counts = db.session.execute(
         referrals(
             scope,
             filters,
             key,
-            _flag(Referral.due_at.is_not(None)),
+            _flag(SR.due_at.is_not(None)),
             _flag(_overdue(now)),
         ).group_by(key)
     ).all()
-    hours = cast(hours_between(Referral.responded_at, Referral.sent_at), Float)
+    hours = cast(hours_between(SR.responded_at, SR.sent_at), Float)
     ranked = (
         referrals(
             scope,
@@ -318,7 +315,7 @@ def timeliness_by(scope: Scope, filters: Filters, key, now: datetime) -> dict:
             func.row_number().over(partition_by=key, order_by=hours).label("rn"),
             func.count().over(partition_by=key).label("n"),
         )
-        .where(Referral.responded_at.is_not(None))
+        .where(SR.responded_at.is_not(None))
         .subquery()
     )
     medians = db.session.execute(
@@ -335,6 +332,8 @@ def timeliness_by(scope: Scope, filters: Filters, key, now: datetime) -> dict:
 
 
 def protection_orders(scope: Scope, filters: Filters) -> dict[str, int]:
+    """Orders of counted cases, read from the orders table itself (small, and an
+    order's edits change no fact row), joined to the counted cases."""
     violated = or_(
         ProtectionOrder.status == OrderStatus.VIOLATED,
         exists().where(Violation.order_id == ProtectionOrder.id),
@@ -344,7 +343,7 @@ def protection_orders(scope: Scope, filters: Filters) -> dict[str, int]:
     )
     query = (
         cases(scope, filters, func.count(), _flag(extended), _flag(violated))
-        .join(ProtectionOrder, ProtectionOrder.case_id == Case.id)
+        .join(ProtectionOrder, ProtectionOrder.case_id == SC.case_id)
         .where(ProtectionOrder.issued_on >= filters.start, ProtectionOrder.issued_on < filters.end)
     )
     row = db.session.execute(query).one()
@@ -353,23 +352,24 @@ def protection_orders(scope: Scope, filters: Filters) -> dict[str, int]:
 
 def cases_opened(scope: Scope, filters: Filters) -> int:
     query = cases(scope, filters, func.count()).where(
-        Case.created_at >= filters.start_utc(), Case.created_at < filters.end_utc()
+        SC.created_at >= filters.start_utc(), SC.created_at < filters.end_utc()
     )
     return int(db.session.execute(query).scalar() or 0)
 
 
 def cases_closed_by_reason(scope: Scope, filters: Filters) -> dict:
-    query = cases(scope, filters, Case.closure_reason, func.count()).where(
-        Case.closed_at >= filters.start_utc(), Case.closed_at < filters.end_utc()
+    query = cases(scope, filters, SC.closure_reason, func.count()).where(
+        SC.closed_at >= filters.start_utc(), SC.closed_at < filters.end_utc()
     )
-    return _grouped(query, Case.closure_reason)
+    return _grouped(query, SC.closure_reason)
 
 
 def satisfaction(scope: Scope, filters: Filters) -> dict | None:
     """Client feedback at closure, by overall satisfaction. Feedback is unlinkable by
     design (no case, no person, month only), so it is counted by the centre that
     collected it and cannot be narrowed by type, age or sex: None then, and for a
-    provider's scope, which has no centre of its own."""
+    provider's scope, which has no centre of its own. (It needs no reporting consent
+    and no fact table: it is read from the feedback rows themselves.)"""
     if filters.by_person or scope.kind == ScopeKind.PROVIDER:
         return None
     key = ClientFeedback.overall
@@ -385,3 +385,127 @@ def satisfaction(scope: Scope, filters: Filters) -> dict | None:
         located = select(Organisation.id).where(Organisation.location_id.in_(_ids(ids)))
         query = query.where(ClientFeedback.organisation_id.in_(located))
     return _grouped(query, key)
+
+
+# --- a page's figures in few statements ------------------------------------------------
+#
+# A dashboard asks for seven incident breakdowns and six referral figures over the same
+# rows. On PostgreSQL each group of them is one statement with GROUPING SETS: the rows
+# are selected (and the scope's conditions evaluated) once instead of once per figure.
+# Elsewhere (SQLite: development and tests) the same dictionaries come from the
+# functions above, one statement each. tests/stats/test_facts.py checks both against
+# the live rule, on each database.
+
+
+def incident_summary(scope: Scope, filters: Filters, dimensions) -> dict:
+    """{dimension: {value: count}} for each dimension, and "flags": incident_flags."""
+    if _dialect() != "postgresql":
+        result = {d: incidents_by(scope, filters, d) for d in dimensions}
+        result["flags"] = incident_flags(scope, filters)
+        return result
+    keys = [_incident_key(d) for d in dimensions]
+    query = incidents(
+        scope,
+        filters,
+        *keys,
+        func.grouping(*keys),
+        func.count(),
+        _flag(SI.ala_kachuu.is_(True)),
+        _flag(SI.early_marriage.is_(True)),
+        _flag(SI.reporting_delay == ReportingDelay.D0_3),
+    ).group_by(func.grouping_sets(*[tuple_(k) for k in keys], tuple_()))
+    result: dict = {d: {} for d in dimensions}
+    everything = (1 << len(keys)) - 1
+    flags = {"total": 0, "ala_kachuu": 0, "early_marriage": 0, "within_72h": 0}
+    for row in db.session.execute(query):
+        mask = row[len(keys)]
+        count = int(row[len(keys) + 1])
+        if mask == everything:
+            flags = {
+                "total": count,
+                "ala_kachuu": int(row[-3]),
+                "early_marriage": int(row[-2]),
+                "within_72h": int(row[-1]),
+            }
+            continue
+        # grouping() sets the bit of every key not grouped; the leftmost key is the
+        # highest bit: the one bit missing names the set's dimension.
+        position = len(keys) - 1 - (everything ^ mask).bit_length() + 1
+        result[dimensions[position]][row[position]] = count
+    result["flags"] = flags
+    return result
+
+
+def referral_summary(scope: Scope, filters: Filters, now: datetime) -> dict:
+    """ "by_type_status", "declines", and "timeliness service_type" / "timeliness
+    to_org_id" ({group: Timeliness}), as the functions above give them."""
+    if _dialect() != "postgresql":
+        return {
+            "by_type_status": referrals_by_type_status(scope, filters),
+            "declines": declines_by_reason(scope, filters),
+            "timeliness service_type": timeliness_by(scope, filters, "service_type", now),
+            "timeliness to_org_id": timeliness_by(scope, filters, "to_org_id", now),
+        }
+    answered = SR.responded_at.is_not(None)
+    hours = cast(hours_between(SR.responded_at, SR.sent_at), Float)
+    keys = [SR.service_type, SR.status, SR.decline_reason, SR.to_org_id]
+    query = referrals(
+        scope,
+        filters,
+        *keys,
+        func.grouping(*keys),
+        func.count(),
+        _flag(SR.due_at.is_not(None)),
+        _flag(_overdue(now)),
+        _flag(answered),
+        func.percentile_cont(0.5).within_group(hours).filter(answered),
+    ).group_by(
+        func.grouping_sets(
+            tuple_(SR.service_type, SR.status),
+            tuple_(SR.status, SR.decline_reason),
+            tuple_(SR.service_type),
+            tuple_(SR.to_org_id),
+        )
+    )
+    # grouping() bits, highest first: service_type, status, decline_reason, to_org_id.
+    by_type_status, declines, by_type, by_org = {}, {}, {}, {}
+    for row in db.session.execute(query):
+        service_type, status, reason, org, mask, count, due, late, answers, median = row
+        count = int(count)
+        if mask == 0b0011:
+            by_type_status[(service_type, status)] = count
+        elif mask == 0b1001:
+            if status == ReferralStatus.DECLINED:
+                declines[reason] = count
+        else:
+            figures = Timeliness(
+                int(due), int(late), int(answers), None if median is None else float(median)
+            )
+            if mask == 0b0111:
+                by_type[service_type] = figures
+            else:
+                by_org[org] = figures
+    return {
+        "by_type_status": by_type_status,
+        "declines": declines,
+        "timeliness service_type": by_type,
+        "timeliness to_org_id": by_org,
+    }
+
+
+def case_summary(scope: Scope, filters: Filters) -> tuple[int, dict]:
+    """(cases opened in the period, {closure reason: cases closed in the period}), in one
+    statement over the cases opened or closed in the period."""
+    opened = and_(SC.created_at >= filters.start_utc(), SC.created_at < filters.end_utc())
+    closed = and_(SC.closed_at >= filters.start_utc(), SC.closed_at < filters.end_utc())
+    query = (
+        cases(scope, filters, SC.closure_reason, _flag(opened), _flag(closed))
+        .where(or_(opened, closed))
+        .group_by(SC.closure_reason)
+    )
+    total, by_reason = 0, {}
+    for reason, opened_count, closed_count in db.session.execute(query):
+        total += int(opened_count)
+        if closed_count:
+            by_reason[reason] = int(closed_count)
+    return total, by_reason

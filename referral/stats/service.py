@@ -23,7 +23,7 @@ from referral.dates import format_date
 from referral.db import utcnow
 from referral.directory.models import Location, Organisation, ServiceType
 from referral.extensions import db
-from referral.referrals.models import DeclineReason, Referral, ReferralStatus
+from referral.referrals.models import DeclineReason, ReferralStatus
 from referral.stats import queries
 from referral.stats.policy import RAYON_LEVELS, Scope
 from referral.stats.queries import Filters
@@ -211,6 +211,9 @@ def _timeliness_table(key: str, title: str, column: str, groups: list, t: int) -
     )
 
 
+DASHBOARD_DIMENSIONS = ("month", "gbv_type", "place", "age_band", "sex", "relationship")
+
+
 def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
     t = threshold()
     total = queries.incident_total(scope, filters)
@@ -218,7 +221,8 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
     if dashboard.too_few:
         return dashboard
     tables = dashboard.tables
-    by_month = queries.incidents_by_month(scope, filters)
+    summary = queries.incident_summary(scope, filters, DASHBOARD_DIMENSIONS)
+    by_month = summary["month"]
     tables.append(
         _single(
             "by_month",
@@ -229,7 +233,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             chart="trend",
         )
     )
-    by_type = queries.incidents_by(scope, filters, queries.Incident.gbv_type)
+    by_type = summary["gbv_type"]
     tables.append(
         _single(
             "by_type",
@@ -245,11 +249,11 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             "by_rayon",
             _("Incidents by rayon"),
             _("Incidents"),
-            _rayon_items(queries.incidents_by_place(scope, filters)),
+            _rayon_items(summary["place"]),
             t,
         )
     )
-    by_age = queries.incidents_by(scope, filters, queries.Case.age_band)
+    by_age = summary["age_band"]
     tables.append(
         _single(
             "by_age",
@@ -259,7 +263,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             t,
         )
     )
-    by_sex = queries.incidents_by(scope, filters, queries.Case.sex)
+    by_sex = summary["sex"]
     tables.append(
         _single(
             "by_sex",
@@ -275,26 +279,27 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             _("Incidents by the main perpetrator's relationship to the survivor"),
             _("Incidents"),
             _enum_items(
-                queries.incidents_by_relationship(scope, filters),
+                summary["relationship"],
                 PerpetratorRelationship,
                 PerpetratorRelationship.UNKNOWN,
             ),
             t,
         )
     )
-    tables.append(_flags_table(queries.incident_flags(scope, filters), t))
-    tables.append(_referral_outcomes(queries.referrals_by_type_status(scope, filters), t))
+    tables.append(_flags_table(summary["flags"], t))
+    now = utcnow()
+    referral_figures = queries.referral_summary(scope, filters, now)
+    tables.append(_referral_outcomes(referral_figures["by_type_status"], t))
     tables.append(
         _single(
             "declines",
             _("Declined referrals by reason"),
             _("Referrals"),
-            _enum_items(queries.declines_by_reason(scope, filters), DeclineReason),
+            _enum_items(referral_figures["declines"], DeclineReason),
             t,
         )
     )
-    now = utcnow()
-    by_type_time = queries.timeliness_by(scope, filters, Referral.service_type, now)
+    by_type_time = referral_figures["timeliness service_type"]
     tables.append(
         _timeliness_table(
             "timeliness_by_type",
@@ -309,7 +314,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             t,
         )
     )
-    by_org_time = queries.timeliness_by(scope, filters, Referral.to_org_id, now)
+    by_org_time = referral_figures["timeliness to_org_id"]
     orgs = {
         o.id: o.name
         for o in db.session.execute(
@@ -340,13 +345,13 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             total=False,
         )
     )
-    closed = queries.cases_closed_by_reason(scope, filters)
+    opened, closed = queries.case_summary(scope, filters)
     tables.append(
         _single(
             "cases",
             _("Cases opened and closed"),
             _("Cases"),
-            [(_("Opened"), queries.cases_opened(scope, filters))]
+            [(_("Opened"), opened)]
             + [
                 (_("Closed: %(reason)s", reason=r.label), closed.get(r.value, 0))
                 for r in ClosureReason

@@ -18,9 +18,9 @@ from referral.auth.access import require
 from referral.auth.permissions import Permission
 from referral.directory.service import descendant_ids
 from referral.extensions import db
-from referral.stats import exports, policy, service
+from referral.stats import exports, monthly, policy, service
 from referral.stats.charts import chart_for
-from referral.stats.forms import StatsFilterForm
+from referral.stats.forms import MonthlyReportForm, StatsFilterForm
 from referral.stats.suppression import Cell
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -95,6 +95,16 @@ def dashboard():
     )
 
 
+def _suppressed(tables) -> int:
+    return sum(
+        1
+        for t in tables
+        for row in [*t.rows, *([t.total] if t.total else [])]
+        for c in row.cells
+        if isinstance(c, Cell) and c.is_suppressed
+    )
+
+
 def _export(kind: str):
     scope, form, board, area = _load()
     if board is None:
@@ -111,13 +121,7 @@ def _export(kind: str):
     detail = {
         "format": kind,
         **scope.audit_detail(),
-        "suppressed_cells": sum(
-            1
-            for t in board.tables
-            for row in [*t.rows, *([t.total] if t.total else [])]
-            for c in row.cells
-            if isinstance(c, Cell) and c.is_suppressed
-        ),
+        "suppressed_cells": _suppressed(board.tables),
         **{k: v for k, v in form.audit_detail().items() if v is not None},
     }
     audit.record("stats_export", target_type="stats", detail=detail)
@@ -143,6 +147,75 @@ def export_csv():
 @require(Permission.STATS_VIEW)
 def export_xlsx():
     return _export("xlsx")
+
+
+def _load_monthly():
+    """(scope, form, report or None, area), as `_load` for the dashboard."""
+    scope = policy.report_scope_for(current_user)
+    options = policy.area_options(scope)
+    form = MonthlyReportForm(request.args, area_choices=[(str(a.id), a.label) for a in options])
+    if not form.validate():
+        return scope, form, None, None
+    area = policy.get_area_for(scope, form.area.data)
+    area_ids = frozenset(descendant_ids(area.id)) if area is not None else None
+    return scope, form, monthly.build_monthly(scope, form.chosen_month(), area_ids), area
+
+
+@bp.get("/monthly")
+@require(Permission.STATS_VIEW)
+def monthly_report():
+    scope, form, report, area = _load_monthly()
+    if report is None:
+        db.session.rollback()
+        return render_template("stats/monthly.html", form=form, report=None), 422
+    db.session.commit()
+    return render_template(
+        "stats/monthly.html",
+        form=form,
+        report=report,
+        scope_name=_scope_name(scope, area),
+        export_args=form.query_args(),
+        too_few=exports.too_few_message(report) if report.too_few else None,
+    )
+
+
+@bp.get("/monthly.xlsx")
+@require(Permission.STATS_VIEW)
+def monthly_xlsx():
+    scope, form, report, area = _load_monthly()
+    if report is None:
+        db.session.rollback()
+        return render_template("stats/monthly.html", form=form, report=None), 422
+    header = exports.header_lines(
+        report,
+        _scope_name(scope, area),
+        service.month_label(report.month),
+        [],
+        title=report.title,
+    )
+    body = exports.to_xlsx(report, header, sheet_title=monthly.sheet_title())
+    audit.record(
+        "stats_export",
+        target_type="stats",
+        detail={
+            "format": "xlsx",
+            "report": "monthly",
+            **scope.audit_detail(),
+            "suppressed_cells": _suppressed(report.tables),
+            **{k: v for k, v in form.audit_detail().items() if v is not None},
+        },
+    )
+    db.session.commit()
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="gbv-monthly-report-{report.month:%Y-%m}.xlsx"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.app_template_filter("stat")

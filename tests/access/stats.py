@@ -1,5 +1,7 @@
 """Statistics: every role with STATS_VIEW sees the figures of its own scope; the auditor
-has none (403). Scopes of the `area` filter: `own_area` (a rayon of the committee
+has none (403). The monthly report is for administrators (national) and committee
+members (their area) only: the other roles with statistics get 403 there.
+Scopes of the `area` filter: `own_area` (a rayon of the committee
 member's committee), `other_area` (another rayon: outside the committee's scope, a
 valid filter for every other role), `village` (finer than a rayon: refused to all),
 `missing` (no such location)."""
@@ -50,3 +52,24 @@ for endpoint, path in (
     ENTRIES.append(Entry(endpoint, path, only({r: OK for r in VIEWERS}), scope="whole"))
     for scope in ("own_area", "other_area", "village", "missing"):
         ENTRIES.append(Entry(endpoint, _url(path, scope), _expect(scope), scope=scope))
+
+
+REPORTERS = ("committee_member", "admin")
+
+
+def _expect_report(scope: str) -> dict:
+    if scope in ("village", "missing"):
+        return only({role: NOT_FOUND for role in REPORTERS}, otherwise=FORBIDDEN)
+    allowed = {role: OK for role in REPORTERS}
+    if scope == "other_area":
+        allowed["committee_member"] = NOT_FOUND
+    return only(allowed, otherwise=FORBIDDEN)
+
+
+for endpoint, path in (
+    ("stats.monthly_report", "/stats/monthly"),
+    ("stats.monthly_xlsx", "/stats/monthly.xlsx"),
+):
+    ENTRIES.append(Entry(endpoint, path, only({r: OK for r in REPORTERS}), scope="whole"))
+    for scope in ("own_area", "other_area", "village", "missing"):
+        ENTRIES.append(Entry(endpoint, _url(path, scope), _expect_report(scope), scope=scope))

@@ -201,6 +201,11 @@ def test_no_page_or_file_of_any_role_decrypts_anything(country, login_as):
     ]
     before = dict(envelope.COUNTERS)
     statuses = {(role, url): b.get(url).status_code for role, b in browsers.items() for url in urls}
+    month = this_month()
+    for role in ("committee_member", "admin"):  # the monthly report's readers
+        for url in ("/stats/monthly", "/stats/monthly.xlsx"):
+            url = f"{url}?year={month.year}&month={month.month}"
+            statuses[(role, url)] = browsers[role].get(url).status_code
     after = dict(envelope.COUNTERS)
     counted = {
         k: after.get(k, 0) - before.get(k, 0)

@@ -51,6 +51,7 @@ from referral.cases.service.timeline import event_label
 from referral.crypto.grants import GrantError
 from referral.db import utcnow
 from referral.extensions import db
+from referral.stats import facts as stats_facts
 
 AWAITING_LIMIT = 50
 # Items that need the survivor present; a case closed because she cannot be reached
@@ -183,6 +184,7 @@ def request_closure(user: User, case: Case, data: ClosureRequestInput, lock_vers
     )
     db.session.flush()
     audit_case("closure_requested", case, reason=data.reason.value, checklist=checklist)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return case
 
 
@@ -203,6 +205,7 @@ def approve_closure(user: User, case: Case, lock_version) -> Case:
         reason=case.closure_reason,
         requested_by=case.closure_requested_by_id,
     )
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return case
 
 
@@ -221,6 +224,7 @@ def return_closure(user: User, case: Case, reason: ReturnReason | None, lock_ver
     record_event(case, "closure_returned", detail={"reason": reason.value})
     db.session.flush()
     audit_case("closure_returned", case, reason=reason.value)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return case
 
 
@@ -245,6 +249,7 @@ def reopen_case(user: User, case: Case, reason: ReopenReason | None, lock_versio
     record_event(case, "case_reopened", detail={"reason": reason.value})
     db.session.flush()
     audit_case("case_reopened", case, reason=reason.value, closed_reason=closed_reason)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return case
 
 

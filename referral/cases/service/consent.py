@@ -52,6 +52,7 @@ from referral.crypto import grants as U
 from referral.db import utcnow
 from referral.directory.models import SERVICE_TYPE_LABELS, Organisation, ServiceType
 from referral.extensions import db
+from referral.stats import facts as stats_facts
 
 REMARK_MAX = 2000
 
@@ -431,6 +432,7 @@ def record_consent(user: User, case: Case, data: ConsentInput, lock_version: int
     _write_remark(row, remark, grant)
     _add(row, current)
     _log(case, row, remark)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return row
 
 
@@ -459,6 +461,7 @@ def withdraw_consent(user: User, case: Case, kind: ConsentKind, data: WithdrawIn
     _write_remark(row, remark, grant)
     _add(row, history_version(case))
     _log(case, row, remark)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return row
 
 

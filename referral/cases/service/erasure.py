@@ -24,6 +24,7 @@ from referral.crypto import fields
 from referral.crypto.grants import GrantError
 from referral.db import utcnow
 from referral.extensions import db
+from referral.stats import facts as stats_facts
 
 # Called with the case before its rows go (attachments delete their files here).
 _BEFORE_ERASE: list[Callable[[Case], None]] = []
@@ -53,6 +54,7 @@ def shred(case: Case) -> dict[str, int]:
         setattr(case, spec.column, None)
     case.erased_at = utcnow()
     case.status = CaseStatus.ERASED
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return removed
 
 

@@ -61,6 +61,7 @@ from referral.crypto import grants as U
 from referral.db import utcnow
 from referral.directory.models import Location
 from referral.extensions import db
+from referral.stats import facts as stats_facts
 
 FLAGS = (
     "possible_sexual_violence",
@@ -197,6 +198,7 @@ def add_incident(
     db.session.flush()
     record_event(case, "incident_recorded", target=incident, detail=_event_detail(incident))
     audit_case("sensitive_create", case, INCIDENT_UNITS, incident=incident.id)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return incident
 
 
@@ -229,6 +231,7 @@ def update_incident(
     db.session.flush()
     record_event(case, "incident_updated", target=incident, detail=_event_detail(incident))
     audit_case("sensitive_update", case, INCIDENT_UNITS, incident=incident.id)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return incident
 
 

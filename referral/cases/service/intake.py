@@ -50,6 +50,7 @@ from referral.crypto.grants import WRITE, GrantError
 from referral.db import utcnow
 from referral.directory.models import Location, LocationLevel
 from referral.extensions import db
+from referral.stats import facts as stats_facts
 
 EARLIEST_BIRTH_YEAR = 1900
 MAX_AGE = 120
@@ -303,6 +304,7 @@ def open_case(user: User, data: CaseInput, *, duplicates_checked: bool = True) -
     db.session.flush()
     record_event(case, "case_opened", touch=False)
     audit_case("sensitive_create", case)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return case
 
 
@@ -386,6 +388,7 @@ def update_case(
     record_event(case, "intake_updated")
     db.session.flush()
     audit_case("sensitive_update", case, INTAKE_UNITS)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return case
 
 

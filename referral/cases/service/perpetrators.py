@@ -26,6 +26,7 @@ from referral.cases.service.common import (
 from referral.crypto import fields
 from referral.crypto import grants as U
 from referral.extensions import db
+from referral.stats import facts as stats_facts
 
 PERPETRATOR_UNITS = frozenset({U.PERPETRATOR_NAME})
 
@@ -131,6 +132,7 @@ def add_perpetrator(
     db.session.flush()
     record_event(case, "perpetrator_recorded", target=perpetrator)
     audit_case("sensitive_create", case, PERPETRATOR_UNITS, perpetrator=perpetrator.id)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return perpetrator
 
 
@@ -157,6 +159,7 @@ def update_perpetrator(
     db.session.flush()
     record_event(case, "perpetrator_updated", target=perpetrator)
     audit_case("sensitive_update", case, PERPETRATOR_UNITS, perpetrator=perpetrator.id)
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return perpetrator
 
 

@@ -49,6 +49,7 @@ from referral.referrals.models import (
     ReferralStatus,
     Urgency,
 )
+from referral.stats import facts as stats_facts
 
 S = ReferralStatus
 URGENCY_HOURS = {Urgency.IMMEDIATE: 24, Urgency.URGENT: 72}
@@ -220,6 +221,7 @@ def send_referral(user: User, case: Case, data: ReferralInput) -> Referral:
     if referral.consent_override:
         audit_case("referral_consent_override", case, referral=str(referral.id))
     notifications.notify_new_referral(referral, actor=user)  # notifications
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return referral
 
 
@@ -284,6 +286,7 @@ def _move(user: User, referral: Referral, to: ReferralStatus, *, on_behalf: bool
         on_behalf=on_behalf,
     )
     notifications.notify_status_changed(referral, actor=user)  # notifications
+    stats_facts.refresh_case(referral.case_id)  # the statistics, in this transaction
     return referral
 
 
@@ -377,6 +380,7 @@ def withdraw_referral(user: User, referral: Referral, lock_version) -> Referral:
     audit_case("referral_withdrawn", referral.case, referral=str(referral.id))
     if current is not S.DRAFT:  # a draft was never in the provider's inbox
         notifications.notify_withdrawn(referral, actor=user)  # notifications
+    stats_facts.refresh_case(referral.case_id)  # the statistics, in this transaction
     return referral
 
 

@@ -44,6 +44,7 @@ from referral.referrals import policy
 from referral.referrals.models import Referral, ReferralStatus
 from referral.referrals.service import lifecycle
 from referral.referrals.service.lifecycle import INVALID_STEP, ReferralError, ReferralInput
+from referral.stats import facts as stats_facts
 
 S = ReferralStatus
 ACCEPTABLE = frozenset({S.SENT, S.ACKNOWLEDGED})
@@ -135,4 +136,5 @@ def accept_transfer(
         assignments_removed=removed,
     )
     db.session.flush()
+    stats_facts.refresh_case(case.id)  # the statistics, in this transaction
     return case
