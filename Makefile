@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# The suite in one process per core (pytest-xdist); a file's tests stay together, in order.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/referral_test
 KEYS := instance/keys
 HOST ?= 127.0.0.1
@@ -52,12 +55,12 @@ services:
 
 test-sqlite: setup
 	@echo "== test suite on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	env -u TEST_DATABASE_URL $(PYTEST)
 
 test-postgres: setup
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		echo "== test suite on PostgreSQL =="; \
-		TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest; \
+		TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "ERROR: PostgreSQL is not reachable on 127.0.0.1:5432 and CI=true: the PostgreSQL leg is mandatory." >&2; \
 		exit 1; \
