@@ -10,6 +10,9 @@ from referral.validators import CHOICE_OR_EMPTY
 
 
 class LoginForm(Form):
+    class Meta:
+        csrf = False  # the view checks the request's origin instead (no cookie before sign-in)
+
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(max=64)],

@@ -30,7 +30,7 @@ from referral.auth.forms import (
 )
 from referral.auth.models import SessionStage, User
 from referral.auth.permissions import Permission, Role
-from referral.extensions import db, limiter
+from referral.extensions import csrf, db, limiter
 
 bp = Blueprint("auth", __name__)
 users_bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -85,8 +85,25 @@ def _after_sign_in():
     return redirect(_safe_next(session.pop("after_sign_in", None)))
 
 
+def _same_origin() -> bool:
+    """Whether a POST comes from one of our own pages, by the headers browsers set on
+    every form submission (Sec-Fetch-Site, else Origin). The sign-in form is guarded by
+    this instead of a session-bound CSRF token, so that opening the sign-in page (linked
+    from the public finder) leaves no cookie on a shared phone. A request with neither
+    header is not a browser tricked by another site: every browser that sends cookies
+    along with a cross-site form also sends one of them."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin == request.host_url.rstrip("/")
+    return True
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@csrf.exempt  # guarded by _same_origin(): no cookie before there is something to keep
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def login():
@@ -94,13 +111,15 @@ def login():
         return _after_sign_in()
     if (lang := request.args.get("lang")) in dict(LANGUAGE_CHOICES):
         session["lang"] = lang  # kept through sign-in for a user with no saved language
+    if request.method == "POST" and not _same_origin():
+        abort(400)
     form = LoginForm()
     if form.validate_on_submit():
         user = service.authenticate(form.username.data, form.password.data)
         if user is None:
             db.session.commit()  # keep the audit of the failed attempt and the lockout count
-            flash(service.SIGN_IN_FAILED, "error")
-            return render_template("auth/login.html", form=form), 200
+            # Shown by the page itself, not flashed: a flash would write the session.
+            return render_template("auth/login.html", form=form, failed=service.SIGN_IN_FAILED), 200
         lang = session.get("lang")
         session.clear()  # a fresh session on sign-in: nothing survives from before
         service.start_session(user, request.headers.get("User-Agent", ""))
