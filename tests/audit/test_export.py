@@ -99,3 +99,24 @@ def test_opening_who_looked_at_a_case_is_audited(login_as):
     # It is not a read of the case's details: the page does not list it.
     text = worker.get(f"/audit/cases/{case.id}").get_data(as_text=True)
     assert "Nobody has opened this case" in text
+
+
+def test_the_console_names_the_person_and_role_of_every_entry_never_case_content(login_as):
+    import re
+
+    worker = login_as("caseworker", full_name="Aida Caseworkerova")
+    case = _case_of(worker.user)
+    worker.get(f"/cases/{case.id}")
+    worker.get(f"/cases/{case.id}/edit")
+    auditor = login_as("auditor", locale="ky")
+    page = auditor.get("/audit/", query_string={"actor": worker.user.username})
+    text = page.get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<td>.*?</tr>", text, re.S)
+    assert len(rows) >= 3  # sign-in, the case's creation, its reads
+    for row in rows:
+        assert "Aida Caseworkerova" in row
+        assert "Иш боюнча адис" in row  # the role, in the auditor's language
+    assert CANARY not in text
+    assert "246 810" not in text
+    # Plain words, not codes (codes stay only in attributes: tooltips, the filter's values).
+    assert "sensitive_read" not in re.sub(r'(title|value)="[^"]*"', "", text)
