@@ -58,6 +58,9 @@ def render_error(code: int):
         title=title,
         message=message,
         reference=getattr(g, "request_id", None),
+        # The language switch returns home, not to the failed URL: an error page never
+        # repeats the path or query it was given (they may carry what someone typed).
+        current_path="/",
     ), code
 
 

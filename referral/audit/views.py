@@ -8,14 +8,20 @@ neither gets any path to case content from here.
 import re
 import uuid
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from referral.audit import browse, service
+from referral.audit import browse, exports, service
 from referral.audit.forms import TrailFilterForm
-from referral.audit.vocabulary import action_label, detail_label, role_label, units_label
+from referral.audit.vocabulary import (
+    ACTION_LABELS,
+    action_label,
+    detail_label,
+    role_label,
+    units_label,
+)
 from referral.auth import service as accounts
 from referral.auth.access import require
 from referral.auth.forms import EmptyForm
@@ -37,6 +43,9 @@ def _labels():
     }
 
 
+# An export holds at most this many of the newest matching entries; narrower filters
+# reach older ones. Big enough for a month of a centre's trail, small enough for memory.
+EXPORT_LIMIT = 20_000
 MAX_SEQ = 2**63 - 1  # BIGINT: a larger number would overflow the query, not find anything
 CASE_CODE = re.compile(r"^KG-\d{4}-[A-Z0-9]{5}$", re.IGNORECASE)
 
@@ -94,19 +103,76 @@ def _filters(form: TrailFilterForm) -> browse.TrailFilters | None:
     )
 
 
-@bp.get("/")
-@require(Permission.AUDIT_READ, Permission.AUDIT_METADATA)
-def index():
+def _filter_form() -> TrailFilterForm:
     form = TrailFilterForm(request.args)
     form.action.choices = [("", _("Any event"))] + [
         (code, action_label(code)) for code in browse.actions_present()
     ]
+    return form
+
+
+@bp.get("/")
+@require(Permission.AUDIT_READ, Permission.AUDIT_METADATA)
+def index():
+    form = _filter_form()
     filters = _filters(form) if form.validate() else None
     if filters is None:
         return render_template("audit/index.html", form=form, page=None, args={}), 422
     page = browse.trail_page(filters, before=_before())
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template("audit/index.html", form=form, page=page, args=args)
+
+
+def _identifier(target: str | None) -> str | None:
+    """The object filter as the entry may hold it: an id; any other text typed in the
+    box (it found nothing) is not copied into the trail."""
+    if target is None:
+        return None
+    try:
+        return str(uuid.UUID(target))
+    except ValueError:
+        return "other"
+
+
+def _code(action: str | None) -> str | None:
+    if action is None:
+        return None
+    return action if action in ACTION_LABELS else "other"
+
+
+@bp.get("/export.csv")
+@require(Permission.AUDIT_READ)
+def export_csv():
+    """The entries the console shows for the same filters, newest first, as CSV. The
+    export is itself an entry of the trail, naming the filters it used."""
+    form = _filter_form()
+    filters = _filters(form) if form.validate() else None
+    if filters is None:
+        return render_template("audit/index.html", form=form, page=None, args={}), 422
+    page = browse.trail_page(filters, limit=EXPORT_LIMIT)
+    body = exports.to_csv(page.rows, truncated=page.next_before is not None)
+    detail = {
+        "rows": len(page.rows),
+        "actor": filters.actor_id,
+        "action": _code(filters.action),
+        "target": _identifier(filters.target_id),
+        "since": filters.since.isoformat() if filters.since else None,
+        "until": filters.until.isoformat() if filters.until else None,
+    }
+    service.record(
+        "audit_exported",
+        target_type="audit",
+        detail={k: v for k, v in detail.items() if v is not None},
+    )
+    db.session.commit()
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="audit-trail.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -142,4 +208,8 @@ def case_reads(case_id: uuid.UUID):
     if case is None:
         abort(404)
     page = browse.case_reads(case.id, before=_before())
+    # Looking at who read a case is itself a fact of the trail (it is not a read of
+    # the case's fields, so it is not listed on this page).
+    service.record("audit_case_reads_viewed", target_type="case", target_id=case.id)
+    db.session.commit()
     return render_template("audit/case_reads.html", case=case, page=page)

@@ -29,13 +29,15 @@ from sqlalchemy.orm import Session
 
 from referral.auth.models import User
 from referral.auth.permissions import Role
-from referral.cases.models import Case, CaseAssignment
+from referral.cases.models import Case
 from referral.cases.service import erasure
+from referral.cases.service.assignment import case_teams
 from referral.cases.service.lists import decode_cursor, encode_cursor
 from referral.db import utcnow
 from referral.extensions import db
 from referral.notifications import mail, policy
 from referral.notifications.models import Notification, NotificationKind
+from referral.referrals import policy as referral_policy
 from referral.referrals.models import Referral
 
 K = NotificationKind
@@ -87,24 +89,13 @@ def provider_recipients(referral: Referral) -> list[User]:
 def caseworker_recipients(referrals: Iterable[Referral]) -> dict[uuid.UUID, list[User]]:
     """Referral id -> the referring caseworkers: the case's owner, its assigned
     caseworkers and the sender, while active and still staff of the case's centre.
-    One query for any number of referrals."""
+    Three queries for any number of referrals."""
     referrals = list(referrals)
     if not referrals:
         return {}
-    case_ids = {r.case_id for r in referrals}
-    by_case: dict[uuid.UUID, set[uuid.UUID]] = {cid: set() for cid in case_ids}
-    owners = db.session.execute(
-        select(Case.id, Case.owner_id, Case.organisation_id).where(Case.id.in_(case_ids))
-    ).all()
-    org_of = {cid: org for cid, _owner, org in owners}
-    for cid, owner, _org in owners:
-        by_case[cid].add(owner)
-    for cid, uid in db.session.execute(
-        select(CaseAssignment.case_id, CaseAssignment.user_id).where(
-            CaseAssignment.case_id.in_(case_ids)
-        )
-    ):
-        by_case[cid].add(uid)
+    teams = case_teams({r.case_id for r in referrals})
+    by_case = {cid: members for cid, (_org, members) in teams.items()}
+    org_of = {cid: org for cid, (org, _members) in teams.items()}
     wanted = {uid for ids in by_case.values() for uid in ids} | {r.from_user_id for r in referrals}
     users = {
         u.id: u
@@ -323,7 +314,7 @@ def mark_all_read(user: User) -> int:
 @erasure.before_erase
 def _erase_notifications(case: Case) -> None:
     """An erased case leaves no trace: the notifications about its referrals go too."""
-    ids = select(Referral.id).where(Referral.case_id == case.id)
+    ids = referral_policy.referral_ids_of_case(case.id)
     db.session.execute(
         delete(Notification)
         .where(Notification.referral_id.in_(ids))

@@ -18,6 +18,7 @@ the status and the provider's own notes remain.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, false, or_, select
@@ -224,3 +225,9 @@ def blank_notes_grant(user: User, referral: Referral) -> Grant:
     if not _is_case_role(user) or not case_policy.access_for(user, referral.case).can_edit:
         raise GrantError("no access to this case")
     return _ISSUER.issue(user, referral.case_id, frozenset({PROVIDER_NOTES}), WRITE)
+
+
+def referral_ids_of_case(case_id: uuid.UUID):
+    """A subquery of the ids of every referral of a case, for the cleanup that erasing
+    it runs (the erasure itself is authorised by the case policy): ids only."""
+    return select(Referral.id).where(Referral.case_id == case_id)

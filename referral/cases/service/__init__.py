@@ -8,6 +8,7 @@ use; the steps live in `service.consent`, `service.assessment`, `service.plan`,
 from referral.cases.service.assignment import (  # noqa: F401
     assign_case,
     assignable_caseworkers,
+    case_teams,
     staff_of,
 )
 from referral.cases.service.common import (  # noqa: F401
