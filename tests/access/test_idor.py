@@ -131,6 +131,14 @@ def _foreign_notification(world):
     return notification
 
 
+@builder("idor:session")
+def _foreign_session(world):
+    """A signed-in session of another organisation's caseworker."""
+    session = factories.UserSessionFactory(user=world.users["other_caseworker"])
+    db.session.flush()
+    return session
+
+
 def _record(kind: str, group: str):
     return lambda world: world.get(f"{group}:other_org")[kind]
 
@@ -155,6 +163,7 @@ FOREIGN = {
     "service_id": lambda w: w.get("other_service").id,
     "site_id": lambda w: w.get("other_site").id,
     "user_id": lambda w: w.users["other_caseworker"].id,
+    "session_id": lambda w: w.get("idor:session").id,
 }
 # The attacker's own object, for the first id of a `mixed` request.
 OWN = {
