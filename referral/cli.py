@@ -209,8 +209,18 @@ def register(app: Flask) -> None:
     from referral.cases.cli import cases_cli
     from referral.crypto.cli import keys_cli
     from referral.directory.cli import directory_cli
+    from referral.ops.cli import backup_cli
     from referral.referrals.cli import referrals_cli
 
-    groups = (users_cli, audit_cli, demo_cli, keys_cli, directory_cli, cases_cli, referrals_cli)
+    groups = (
+        users_cli,
+        audit_cli,
+        demo_cli,
+        keys_cli,
+        directory_cli,
+        cases_cli,
+        referrals_cli,
+        backup_cli,
+    )
     for group in groups:
         app.cli.add_command(group)

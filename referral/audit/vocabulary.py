@@ -35,6 +35,9 @@ ACTION_LABELS = {
     "audit_checkpoint": _l("Wrote an audit checkpoint"),
     "retention_shred": _l("Erased cases past their retention period"),
     "crypt_decrypt_fail": _l("Decryption failed"),
+    "backup_created": _l("Made a backup"),
+    "backup_restored": _l("Restored a backup"),
+    "backup_verify": _l("Verified a restored backup"),
 }
 
 UNIT_LABELS = {
