@@ -66,7 +66,7 @@ test-postgres: setup
 		echo "== PostgreSQL leg SKIPPED: nothing listens on 127.0.0.1:5432 (run .ci/ensure-services to start it) =="; \
 	fi
 
-# bandit over referral/ (findings explained in place with `# nosec BXXX: why`); pip-audit
+# bandit over referral/ (findings explained in place: `# nosec BXXX  # why`); pip-audit
 # over requirements.lock, which needs PyPI or OSV: offline it prints a WARNING and passes
 # (CI machines may be offline), a vulnerability it does find always fails (.ci/security).
 security: $(STAMP)

@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404: pg_dump/pg_restore, run with a fixed argument list
+import subprocess  # nosec B404  # pg_dump and pg_restore, fixed argument lists
 from dataclasses import asdict, dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -126,7 +126,7 @@ def _pg_tool(name: str) -> str:
 
 def _run(argv: list[str]) -> None:
     # Database identifiers travel in the environment; the arguments are ours.
-    done = subprocess.run(  # noqa: S603  # nosec B603: fixed argument list, no shell
+    done = subprocess.run(  # noqa: S603  # nosec B603  # our arguments, no shell
         argv, env=_pg_env(db.engine.url), capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
