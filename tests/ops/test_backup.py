@@ -142,7 +142,9 @@ def test_a_damaged_dump_or_a_backup_beside_the_keys_is_refused(instances, tmp_pa
     backups = tmp_path / "b"
     assert source.test_cli_runner().invoke(args=["backup", "create", str(backups)]).exit_code == 0
     dump = next(p for p in backups.iterdir() if p.name.startswith("database"))
-    dump.write_bytes(dump.read_bytes()[:-1] + b"\x00")
+    damaged = bytearray(dump.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF  # one byte, as a bad disk or a cut copy would
+    dump.write_bytes(bytes(damaged))
     refused = target.test_cli_runner().invoke(args=["backup", "restore", str(backups)])
     assert refused.exit_code == 1
     assert "does not match the manifest" in refused.output
