@@ -112,6 +112,7 @@ BLUEPRINTS = (
     "referral.directory.finder:bp",
     "referral.directory.exchange.views:bp",
     "referral.stats.views:bp",
+    "referral.ops.views:bp",
 )
 # Modules that register home panels or other hooks when imported.
 PLUGINS = (

@@ -97,6 +97,9 @@ ACTION_LABELS = {
     "user_activated": _l("Reactivated an account"),
     "audit_exported": _l("Exported the audit trail"),
     "audit_case_reads_viewed": _l("Looked at who opened a case"),
+    "backup_created": _l("Made a backup"),
+    "backup_restored": _l("Restored a backup"),
+    "backup_verify": _l("Verified a restored backup"),
 }
 
 UNIT_LABELS = {

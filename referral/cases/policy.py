@@ -203,3 +203,13 @@ def reindex_grant(case: Case) -> Grant:
     """For `flask keys rotate-index`: read the indexed fields (name, phone) to recompute
     their blind indexes. Command line only (issue_maintenance refuses requests)."""
     return _ISSUER.issue_maintenance(case.id, "reindex", frozenset({NAME, CONTACT}))
+
+
+def verify_grant(case: Case) -> Grant:
+    """For `flask backup verify`: read every encrypted field of the case row, to prove a
+    restored database decrypts with the mounted keys. The values are discarded, never
+    shown. Command line only (issue_maintenance refuses requests)."""
+    from referral.crypto.fields import encrypted_fields
+
+    units = frozenset(spec.unit for spec in encrypted_fields(Case).values())
+    return _ISSUER.issue_maintenance(case.id, "backup_verify", units)

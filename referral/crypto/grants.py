@@ -90,7 +90,9 @@ ISSUER_NAMES = frozenset({"cases.policy", "referrals.policy"})
 
 # The user id of grants for operator jobs (index backfill), which no signed-in user has.
 SYSTEM_USER_ID = uuid.UUID(int=0)
-MAINTENANCE_PURPOSES = frozenset({"reindex"})
+# "backup_verify": `flask backup verify` proves that a restored database opens with the
+# keys, without showing any value.
+MAINTENANCE_PURPOSES = frozenset({"reindex", "backup_verify"})
 
 
 class GrantError(CryptoError):

@@ -23,7 +23,8 @@ from referral.directory.models import Location, Organisation, OrganisationType, 
 from referral.extensions import db
 from referral.referrals import demo as referrals_demo
 
-DEMO_PASSWORD = "demo-pathway-2026"  # noqa: S105 - printed to the person running the demo
+# Printed to the person running the demo; `flask demo seed` refuses to run in production.
+DEMO_PASSWORD = "demo-pathway-2026"  # noqa: S105  # nosec B105
 
 # (key, type, location code, en, ru, ky)
 DEMO_ORGANISATIONS = [

@@ -1,0 +1,1 @@
+"""Operating the application: health and readiness probes, backup and restore."""
