@@ -74,7 +74,8 @@ class SessionStage(StrEnum):
     other stage reaches its own page and signing out (referral.auth.access)."""
 
     SECOND_FACTOR = "second_factor"  # the password was right; the code is asked
-    PASSWORD_CHANGE = "password_change"  # noqa: S105 - a stage name; a temporary password must be replaced
+    # A stage name, not a password: a temporary password must be replaced first.
+    PASSWORD_CHANGE = "password_change"  # noqa: S105  # nosec B105
     ENROLMENT = "enrolment"  # the role requires a second factor not yet set up
     FULL = "full"
 
