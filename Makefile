@@ -87,7 +87,8 @@ prod-local-stop:
 test-deploy: setup
 	@if [ "$$CI" = "true" ] || command -v nginx >/dev/null; then \
 		$(MAKE) -s prod-local PROD_LOCAL_SMOKE=0 && \
-		PROD_LOCAL=1 $(BIN)/python -m pytest tests/deploy; \
+		{ PROD_LOCAL=1 $(BIN)/python -m pytest tests/deploy; status=$$?; \
+		  $(MAKE) -s prod-local-stop; exit $$status; }; \
 	else \
 		echo "== deployment smoke test SKIPPED: nginx is not installed (make prod-local installs it) =="; \
 	fi

@@ -233,6 +233,21 @@ def accept_referral(session, base: str, referral_id: str) -> None:
     check("Accepted" in response.text, "the referral page does not say Accepted")
 
 
+def load_totp(path) -> dict[str, str]:
+    """The demo users' TOTP keys as `make prod-local` kept them ("username  KEY" lines)."""
+    try:
+        with open(path, encoding="utf-8") as keys:
+            lines = keys.read().splitlines()
+    except OSError:
+        return {}
+    return dict(line.split()[:2] for line in lines if len(line.split()) >= 2)
+
+
+def supervisor_sees_case(session, base: str, case_id: str) -> None:
+    page = session.get(f"{base}/cases/{case_id}")
+    check(page.status_code == 200, f"the supervisor's case page answered {page.status_code}")
+
+
 def check_probes_and_headers(base: str, verify, production: bool = True) -> None:
     health = requests.get(f"{base}/healthz", verify=verify, timeout=10)
     check(health.status_code == 200, f"/healthz answered {health.status_code}")
@@ -260,6 +275,7 @@ def run(
     caseworker: str = "caseworker",
     provider: str = "police",
     production: bool = True,
+    totp: dict[str, str] | None = None,
 ) -> dict:
     """The whole smoke test; returns the seconds each step took."""
     timings: dict[str, float] = {}
@@ -288,6 +304,19 @@ def run(
     timed("records consent", record_release, worker, base, case_id)
     referral_id = timed("refers it", send_referral, worker, base, case_id, "Oktyabr")
     timed("caseworker signs out", sign_out, worker, base)
+    if totp and "supervisor" in totp:
+        chief = browser()
+        timed(
+            "supervisor signs in (TOTP)",
+            sign_in,
+            chief,
+            base,
+            "supervisor",
+            DEMO_PASSWORD,
+            totp["supervisor"],
+        )
+        timed("supervisor sees the case", supervisor_sees_case, chief, base, case_id)
+        timed("supervisor signs out", sign_out, chief, base)
     focal = browser()
     timed("provider signs in", sign_in, focal, base, provider, DEMO_PASSWORD)
     timed("provider accepts", accept_referral, focal, base, referral_id)
@@ -302,9 +331,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--development", action="store_true", help="a development server: no HSTS, plain cookie"
     )
+    parser.add_argument("--totp", help="file of demo TOTP keys (username KEY per line)")
     args = parser.parse_args(argv)
+    totp = load_totp(args.totp) if args.totp else None
     try:
-        timings = run(args.base.rstrip("/"), args.ca or True, production=not args.development)
+        timings = run(
+            args.base.rstrip("/"), args.ca or True, production=not args.development, totp=totp
+        )
     except (SmokeFailure, requests.RequestException) as error:
         print(f"SMOKE TEST FAILED: {error}", file=sys.stderr)
         return 1

@@ -37,6 +37,11 @@ def test_a_referral_goes_from_caseworker_to_provider_through_nginx():
         if wanted:
             pytest.fail(f"the prod-local instance does not answer at {BASE}: run `make prod-local`")
         pytest.skip(f"DEPLOYMENT SMOKE TEST SKIPPED: no prod-local instance at {BASE}")
-    timings = smoke.run(BASE, str(CERT))
+    totp = smoke.load_totp(STATE / "demo-totp.txt")
+    if wanted and "supervisor" not in totp:
+        pytest.fail(
+            f"no demo TOTP keys in {STATE / 'demo-totp.txt'}: the sign-in with a code is untried"
+        )
+    timings = smoke.run(BASE, str(CERT), totp=totp)
     print(f"[security] deployment smoke test through nginx: {len(timings)} steps passed")
     assert "provider accepts" in timings
