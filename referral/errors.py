@@ -6,6 +6,7 @@ import uuid
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -68,6 +69,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400)
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(error):
+        # Two saves of one record at the same moment both passed the form's version
+        # check; the UPDATE's own version condition let one through. The other is told
+        # (409), and nothing of it is written: every versioned record, every view.
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

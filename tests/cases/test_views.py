@@ -305,3 +305,38 @@ def test_malformed_input_is_refused_plainly_never_with_a_server_error(login_as, 
         app.config["LOG_TRACEBACKS"] = True
     assert db.session.get(CaseKey, case.id) is not None  # nothing malformed erased it
     print(f"[security] cases screens: {len(attempts) + 5} malformed requests, 0 server errors")
+
+
+def test_two_saves_at_the_same_moment_one_is_told_and_nothing_of_it_is_written(worker):
+    """Both saves passed the form's version check; the other committed first. The
+    UPDATE's version condition refuses the second: a 409 in words, not a 500, and the
+    record keeps what the first save wrote."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    case = _open(worker.user)
+    version = case.lock_version
+    raced = []
+
+    def the_other_save_commits_first(session, _context, _instances):
+        dirty = [obj for obj in session.dirty if isinstance(obj, Case)]
+        if dirty and not raced:
+            raced.append(True)
+            session.connection().execute(
+                update(Case)
+                .where(Case.id == dirty[0].id)
+                .values(lock_version=Case.lock_version + 1)
+            )
+
+    event.listen(Session, "before_flush", the_other_save_commits_first)
+    try:
+        response = worker.post(
+            f"/cases/{case.id}/edit",
+            {"full_name": "Someone Else", "phone": "", "note": "", "lock_version": version},
+        )
+    finally:
+        event.remove(Session, "before_flush", the_other_save_commits_first)
+    assert raced, "the race was not staged"
+    assert response.status_code == 409
+    assert "Someone else changed this" in response.get_data(as_text=True)
+    assert "Someone Else" not in worker.get(f"/cases/{case.id}").get_data(as_text=True)
