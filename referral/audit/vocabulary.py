@@ -44,6 +44,9 @@ ACTION_LABELS = {
     "audit_checkpoint": _l("Wrote an audit checkpoint"),
     "retention_shred": _l("Erased cases past their retention period"),
     "crypt_decrypt_fail": _l("Decryption failed"),
+    "info_page_created": _l("Added an information page"),
+    "info_page_updated": _l("Changed an information page"),
+    "info_page_reviewed": _l("Recorded a lawyer's review of an information page"),
 }
 
 UNIT_LABELS = {
