@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from referral.audit import service as audit
@@ -70,11 +71,10 @@ class InfoError(Exception):
         self.message = message
 
 
-def save(page: InfoPage | None, values: dict, user) -> tuple[InfoPage, list[str]]:
-    """Create or update a page. A changed title, body or source means the lawyer's
-    review no longer covers what is shown, so the page is unreviewed again."""
-    from flask_babel import gettext as _
-
+def save(page: InfoPage | None, values: dict, user) -> tuple[InfoPage, list[str], bool]:
+    """Create or update a page; returns it, the fields changed, and whether a review was
+    withdrawn. A changed title, body or source means the lawyer's review no longer
+    covers what is shown, so the page is unreviewed again."""
     slug = values["slug"]
     other = get_by_slug(slug)
     if other is not None and other is not page:
@@ -91,6 +91,7 @@ def save(page: InfoPage | None, values: dict, user) -> tuple[InfoPage, list[str]
     for name, value in values.items():
         setattr(page, name, value)
     text_changed = creating or any(n in changed for n in (*TEXT_FIELDS, "sources"))
+    review_reset = page.is_reviewed and text_changed and not creating
     if text_changed and not creating:
         page.version += 1
         page.reviewed_by = page.reviewed_by_id = page.reviewed_on = None
@@ -102,9 +103,9 @@ def save(page: InfoPage | None, values: dict, user) -> tuple[InfoPage, list[str]
             "info_page_created" if creating else "info_page_updated",
             target_type="info_page",
             target_id=page.id,
-            detail={"fields": sorted(changed), "review_reset": text_changed and not creating},
+            detail={"fields": sorted(changed), "review_reset": review_reset},
         )
-    return page, changed
+    return page, changed, review_reset
 
 
 def confirm_review(page: InfoPage, reviewer_name: str, user) -> None:

@@ -71,13 +71,13 @@ def _edit(found):
     form = InfoPageForm(obj=found if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            saved, changed = service.save(found, _values(form), current_user)
+            saved, changed, review_reset = service.save(found, _values(form), current_user)
         except service.InfoError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors = [exc.message]
         else:
             db.session.commit()
-            if found is not None and changed and not saved.is_reviewed:
+            if review_reset:
                 flash(
                     _(
                         "Saved. The page is marked “not yet reviewed by a lawyer” until a "

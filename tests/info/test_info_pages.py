@@ -38,15 +38,16 @@ def _form(page: InfoPage, **changes) -> dict:
 def test_public_pages_in_each_language_set_no_cookie_and_show_the_quick_exit(
     browser, pages, lang, expected
 ):
-    for url in (f"/find/rights/?lang={lang}", f"/find/rights/protection-order?lang={lang}"):
+    urls = (f"/find/rights/?lang={lang}", f"/find/rights/protection-order?lang={lang}")
+    for url in (*urls, "/find/rights/police"):
         response = browser.get(url)
         assert response.status_code == 200
         assert "Set-Cookie" not in response.headers
         text = response.get_data(as_text=True)
-        assert expected in text
         assert 'id="quick-exit"' in text
         assert "csrf_token" not in text
-    page = browser.get(f"/find/rights/protection-order?lang={lang}").get_data(as_text=True)
+    page = browser.get(urls[1]).get_data(as_text=True)
+    assert expected in page
     assert "No. 63" in page  # the source is named
     assert "<li>" in page  # the "- " lines are a list
     finder = browser.get(f"/find/?lang={lang}").get_data(as_text=True)
@@ -74,7 +75,8 @@ def test_review_flow_and_editing_resets_the_review(app, pages, login_as):
     assert admin.post("/info/police/edit", _form(page)).status_code == 302
     assert service.get_by_slug("police").is_reviewed
     changed = _form(page, body_en=page.body_en + "\n\nA new paragraph.")
-    assert admin.post("/info/police/edit", changed).status_code == 302
+    saved = admin.post("/info/police/edit", changed, follow_redirects=True)
+    assert "until a lawyer confirms the new text" in saved.get_data(as_text=True)
     page = service.get_by_slug("police")
     assert not page.is_reviewed
     assert page.version == 2
@@ -143,3 +145,17 @@ def test_only_admins_edit(app, login_as, pages):
         assert user.get("/info/").status_code == 403
         assert user.post("/info/police/review", {"reviewer": "X"}).status_code == 403
     assert not service.get_by_slug("police").is_reviewed
+
+
+def test_flask_info_seed_restores_a_missing_starter_page_and_keeps_local_edits(app, pages):
+    db.session.delete(service.get_by_slug("police"))
+    edited = service.get_by_slug("legal-aid")
+    edited.title_en = "Edited locally"
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["info", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "Added 1 information page(s)." in result.output
+    restored = service.get_by_slug("police")
+    assert restored.title_en == "What happens at the police"
+    assert not restored.is_reviewed
+    assert service.get_by_slug("legal-aid").title_en == "Edited locally"
