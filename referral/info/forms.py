@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from referral.forms import Form
 
@@ -14,7 +14,9 @@ class InfoPageForm(Form):
             Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use small letters, digits and dashes.")),
         ],
     )
-    position = IntegerField(_l("Order in the list"), validators=[Optional()], default=0)
+    position = IntegerField(
+        _l("Order in the list"), validators=[Optional(), NumberRange(min=0, max=9999)], default=0
+    )
     title_ky = StringField(_l("Title in Kyrgyz"), validators=[Length(max=200)])
     body_ky = TextAreaField(_l("Text in Kyrgyz"), validators=[Length(max=20000)])
     title_ru = StringField(_l("Title in Russian"), validators=[Length(max=200)])

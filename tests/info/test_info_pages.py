@@ -110,7 +110,7 @@ def test_body_is_escaped_and_an_empty_language_falls_back_with_a_note(app, login
     assert "Бул барак сиздин тилиңизде али жазыла элек" in page
     assert 'href="javascript' not in page
     form = admin.get("/info/test-page/edit").get_data(as_text=True)
-    assert "No text in ky" in form
+    assert "No text in Кыргызча" in form
 
 
 def test_bad_input_is_422_and_keeps_what_was_typed(app, login_as, pages):
