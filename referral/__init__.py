@@ -110,6 +110,8 @@ BLUEPRINTS = (
     "referral.committees.views:bp",
     "referral.directory.views:bp",
     "referral.directory.finder:bp",
+    "referral.info.views:rights_bp",
+    "referral.info.views:bp",
     "referral.directory.exchange.views:bp",
     "referral.stats.views:bp",
     "referral.ops.views:bp",

@@ -258,6 +258,7 @@ def register(app: Flask) -> None:
     from referral.cases.cli import cases_cli
     from referral.crypto.cli import keys_cli
     from referral.directory.cli import directory_cli
+    from referral.info.cli import info_cli
     from referral.ops.cli import backup_cli
     from referral.referrals.cli import referrals_cli
     from referral.stats.cli import stats_cli
@@ -272,6 +273,7 @@ def register(app: Flask) -> None:
         referrals_cli,
         stats_cli,
         backup_cli,
+        info_cli,
     )
     for group in groups:
         app.cli.add_command(group)

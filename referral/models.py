@@ -26,6 +26,7 @@ from referral.directory.models import (
     ServiceLanguage,
     Site,
 )
+from referral.info.models import InfoPage
 from referral.notifications.models import Notification
 from referral.referrals.models import Referral, ReferralEvent
 from referral.stats.models import StatsCase, StatsIncident, StatsReferral
@@ -42,6 +43,7 @@ __all__ = [
     "Committee",
     "CommitteeActivity",
     "CommitteeMember",
+    "InfoPage",
     "Location",
     "Notification",
     "Organisation",

@@ -100,6 +100,9 @@ ACTION_LABELS = {
     "backup_created": _l("Made a backup"),
     "backup_restored": _l("Restored a backup"),
     "backup_verify": _l("Verified a restored backup"),
+    "info_page_created": _l("Added an information page"),
+    "info_page_updated": _l("Changed an information page"),
+    "info_page_reviewed": _l("Recorded a lawyer's review of an information page"),
 }
 
 UNIT_LABELS = {

@@ -57,6 +57,7 @@ class Permission(StrEnum):
     AUDIT_METADATA = "audit.metadata"
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
+    INFO_EDIT = "info.edit"  # public "know your rights" pages and their review
 
 
 P = Permission
@@ -81,7 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     }),
     Role.ADMIN: frozenset({
         P.ACCOUNT, P.DIRECTORY_READ, P.DIRECTORY_MANAGE, P.COMMITTEE_READ, P.COMMITTEE_MANAGE,
-        P.STATS_VIEW, P.USERS_MANAGE, P.AUDIT_METADATA,
+        P.STATS_VIEW, P.USERS_MANAGE, P.AUDIT_METADATA, P.INFO_EDIT,
     }),
     Role.AUDITOR: frozenset({P.ACCOUNT, P.AUDIT_READ, P.AUDIT_VERIFY}),
 }

@@ -1,0 +1,50 @@
+"""An information page: one slug, its title and body in each language, its sources,
+and whether a lawyer has reviewed the text now shown."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from referral.db import Base, TimestampMixin, UUIDPrimaryKey
+
+LANGS = ("ky", "ru", "en")
+
+
+class InfoPage(UUIDPrimaryKey, TimestampMixin, Base):
+    __tablename__ = "info_pages"
+
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title_ky: Mapped[str] = mapped_column(String(200), default="")
+    title_ru: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    body_ky: Mapped[str] = mapped_column(Text, default="")
+    body_ru: Mapped[str] = mapped_column(Text, default="")
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    # One source a line: "name of the source | https://optional.url"
+    sources: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_on: Mapped[datetime | None]
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    def __repr__(self) -> str:
+        return f"<InfoPage {self.slug}>"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_on is not None
+
+    def text(self, lang: str) -> tuple[str, str, str]:
+        """(title, body, language shown): the visitor's language, else the first other
+        language that has the page, so that a page is never blank."""
+        for code in (lang, *[c for c in ("ru", "ky", "en") if c != lang]):
+            title, body = getattr(self, f"title_{code}"), getattr(self, f"body_{code}")
+            if title.strip() and body.strip():
+                return title, body, code
+        return self.slug, "", lang
