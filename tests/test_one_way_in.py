@@ -34,6 +34,8 @@ ALLOWED = {
     "transactions: plain codes and dates of counted cases, no identifying column",
     "cases/indexing.py": "blind-index rotation (a key-rotation CLI job): decrypts through "
     "cases.policy.reindex_grant, lists case ids only",
+    "ops/backup.py": "`flask backup create` and its manifest: counts of cases and of erased "
+    "cases, no rows",
     "cases/keys.py": "key status for the key-rotation CLI: counts of cases, no rows",
     "cases/demo.py": "`flask demo` seeding of a development database",
     "referrals/demo.py": "`flask demo` seeding of a development database",

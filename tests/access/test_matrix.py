@@ -81,7 +81,8 @@ def _prepare(connection, ids, entry) -> tuple[str, dict]:
     """The URL and form data of `entry`, its objects made once for all its roles, in a
     savepoint between the module's transaction and the cells' (every cell still undoes
     what it did, and sees the objects as they were made)."""
-    if _ENTRY.get("id") != entry.id:
+    # By identity: a GET and a POST of one endpoint and scope share an id.
+    if _ENTRY.get("entry") is not entry:
         if _ENTRY.get("savepoint") is not None:
             _ENTRY["savepoint"].rollback()
         _ENTRY.clear()
@@ -95,7 +96,7 @@ def _prepare(connection, ids, entry) -> tuple[str, dict]:
             db.session.remove()
         finally:
             db.session = original
-        _ENTRY.update(id=entry.id, savepoint=savepoint, prepared=prepared)
+        _ENTRY.update(entry=entry, savepoint=savepoint, prepared=prepared)
     return _ENTRY["prepared"]
 
 
