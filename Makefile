@@ -9,7 +9,7 @@ KEYS := instance/keys
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup services demo serve test test-sqlite test-postgres lint translations messages keys bench clean
+.PHONY: setup services demo serve test test-sqlite test-postgres test-browser-full lint translations messages keys bench clean
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -64,6 +64,11 @@ test-postgres: setup
 	else \
 		echo "== PostgreSQL leg SKIPPED: nothing listens on 127.0.0.1:5432 (run .ci/ensure-services to start it) =="; \
 	fi
+
+# Every browser journey in ky, ru and en at 360x740 and 1280x800 (the suite runs each
+# once, rotating languages and sizes). Screenshots and PDFs go to $$BROWSER_ARTIFACTS.
+test-browser-full: setup
+	BROWSER_FULL=1 $(BIN)/python -m pytest tests/browser/test_journeys.py -q
 
 bench: setup
 	$(BIN)/python -m bench

@@ -258,6 +258,8 @@ def login_as(app):
 
 
 _FIGURES: list[str] = []
+# The browser journeys' accessibility, page weight and print figures are repeated too.
+FIGURE_PREFIXES = ("[security]", "[a11y]", "[weight]", "[print]")
 
 
 def pytest_runtest_logreport(report):
@@ -265,7 +267,7 @@ def pytest_runtest_logreport(report):
     if report.when == "call" and report.passed:
         for line in report.capstdout.splitlines():
             line = line.strip()
-            if line.startswith("[security]") and line not in _FIGURES:
+            if line.startswith(FIGURE_PREFIXES) and line not in _FIGURES:
                 _FIGURES.append(line)
 
 
