@@ -50,6 +50,8 @@ class Figures:
     wide: dict[str, int] = field(default_factory=dict)
     heaviest: dict[str, tuple[int, str]] = field(default_factory=dict)
     pdf_pages: dict[str, int] = field(default_factory=dict)
+    # A <select multiple> wants Ctrl-click, which a phone has not: checkboxes instead.
+    multiple: set[str] = field(default_factory=set)
     seen: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -73,6 +75,8 @@ def check(page, *, public: bool = False, shot: str | None = None) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     if width <= 360 and scroll > width:
         FIGURES.wide[f"{key} {page.evaluate(WIDEST)}"] = scroll
+    if page.locator("select[multiple]").count():
+        FIGURES.multiple.add(key)
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE)
     found = page.evaluate(AXE_RUN)
