@@ -64,7 +64,7 @@ SURVIVORS = iter(
         strict=True,
     )
 )
-PHONES = iter(f"+996 555 123 45{n}" for n in range(7))
+PHONES = iter(f"+99655512345{n}" for n in range(7))
 NARRATIVE = "He pushed her against the door in the evening"
 
 
