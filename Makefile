@@ -12,7 +12,7 @@ KEYS := instance/keys
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup services demo serve test test-sqlite test-postgres test-deploy lint security translations messages keys bench clean prod-local prod-local-stop
+.PHONY: setup services demo serve test test-sqlite test-postgres test-deploy test-browser-full lint security translations messages keys bench clean prod-local prod-local-stop
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -92,6 +92,10 @@ test-deploy: setup
 	else \
 		echo "== deployment smoke test SKIPPED: nginx is not installed (make prod-local installs it) =="; \
 	fi
+# Every browser journey in ky, ru and en at 360x740 and 1280x800 (the suite runs each
+# once, rotating languages and sizes). Screenshots and PDFs go to $$BROWSER_ARTIFACTS.
+test-browser-full: setup
+	BROWSER_FULL=1 $(BIN)/python -m pytest tests/browser/test_journeys.py -q
 
 bench: setup
 	$(BIN)/python -m bench

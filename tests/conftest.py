@@ -288,6 +288,8 @@ def login_as(app):
 
 _FIGURES: list[str] = []
 _MATRIX: list[tuple[str, str, int, int]] = []
+# The browser journeys' accessibility, page weight and print figures are repeated too.
+FIGURE_PREFIXES = ("[security]", "[a11y]", "[weight]", "[print]")
 
 
 def pytest_runtest_logreport(report):
@@ -300,7 +302,7 @@ def pytest_runtest_logreport(report):
     if report.passed:
         for line in report.capstdout.splitlines():
             line = line.strip()
-            if line.startswith("[security]") and line not in _FIGURES:
+            if line.startswith(FIGURE_PREFIXES) and line not in _FIGURES:
                 _FIGURES.append(line)
 
 

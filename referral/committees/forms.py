@@ -14,6 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from referral.committees.models import ActivityType, MemberAgency
 from referral.committees.service import MAX_TARGET_HOURS
@@ -35,7 +36,13 @@ class CommitteeForm(Form):
     founding_partners = StringField(
         _l("Founding partners"), validators=[Optional(), Length(max=300)]
     )
-    area_ids = SelectMultipleField(_l("Area"), validators=[CHOICE_OR_EMPTY])
+    # Checkboxes, not a multiple select: no Ctrl-click, and usable on a phone.
+    area_ids = SelectMultipleField(
+        _l("Area"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[CHOICE_OR_EMPTY],
+    )
     coordinator_id = SelectField(_l("Coordinator"), validators=[CHOICE_OR_EMPTY])
 
     def __init__(self, *args, locations=(), coordinators=None, **kwargs):

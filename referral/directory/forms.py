@@ -207,7 +207,13 @@ class ServiceForm(_WithPhones):
     is_24h = BooleanField(_l("Open 24 hours"))
     accepts_referrals = BooleanField(_l("Accepts referrals"), default=True)
     is_nationwide = BooleanField(_l("Covers the whole country"))
-    area_ids = SelectMultipleField(_l("Area covered"), validators=[CHOICE_OR_EMPTY])
+    # Checkboxes, not a multiple select: no Ctrl-click, and usable on a phone.
+    area_ids = SelectMultipleField(
+        _l("Area covered"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[CHOICE_OR_EMPTY],
+    )
     language_codes = SelectMultipleField(
         _l("Languages"),
         widget=ListWidget(prefix_label=False),

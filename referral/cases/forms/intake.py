@@ -15,9 +15,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from referral.cases.forms.common import (
     STALE_FORM,
+    CheckboxesField,
     EnumSelectField,
     LockVersionField,
-    MultiSelectField,
     UUIDSelectField,
 )
 from referral.cases.models import (
@@ -116,7 +116,7 @@ class CaseFilterForm(Form):
 
 class AssignForm(Form):
     owner_id = UUIDSelectField(_l("Responsible caseworker"), validators=[DataRequired()])
-    assigned_ids = MultiSelectField(_l("Also assigned"), choices=[])
+    assigned_ids = CheckboxesField(_l("Also assigned"), choices=[])
 
 
 class EraseForm(Form):
