@@ -511,7 +511,7 @@ def field_cost(app, supervisor_id, batches: int = 300) -> tuple[float, float, fl
         raw = []
         for case in cases:  # the data keys are cached, as from the second field on
             fields.read(case, "full_name", policy.grant_for(user, case, {U.NAME}))
-            dek, generation = fields._dek(case, policy.grant_for(user, case, {U.NAME}))
+            dek, generation = fields._dek(case, policy.grant_for(user, case, {U.NAME}), case.id)
             ctx = envelope.FieldContext("cases", "full_name_ct", case.id, case.id, generation)
             blob = bytes(case.full_name_ct)
             aad = envelope.associated_data(ctx, envelope.FORMAT_V1, envelope.ALG_AES_256_GCM)

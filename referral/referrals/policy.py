@@ -224,3 +224,16 @@ def blank_notes_grant(user: User, referral: Referral) -> Grant:
     if not _is_case_role(user) or not case_policy.access_for(user, referral.case).can_edit:
         raise GrantError("no access to this case")
     return _ISSUER.issue(user, referral.case_id, frozenset({PROVIDER_NOTES}), WRITE)
+
+
+def shared_page_grant(user: User, decided: list[tuple[Referral, ReferralAccess]], unit: str):
+    """One read grant of `unit` for the cases of a page of referrals (the inbox), each
+    decided by `access_for` as `shared_grant` would be: only referrals whose access, as
+    the provider, shows that unit now. None when none does."""
+    user = real_user(user)
+    case_ids = [
+        referral.case_id
+        for referral, access in decided
+        if access.as_provider and unit in sharing.units_of(access.items)
+    ]
+    return _ISSUER.issue_page(user, case_ids, {unit}) if case_ids else None
