@@ -80,7 +80,9 @@ def case_count(n: int) -> int:
 
 def database_url() -> str:
     base = make_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    return base.set(database=DATABASE).render_as_string(hide_password=False)
+    # Beside the case database it is given, so that two benches on one server don't share it.
+    name = DATABASE if base.database == "referral_bench" else f"{base.database}_referrals"
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def providers() -> list[Organisation]:

@@ -511,14 +511,19 @@ def field_cost(app, supervisor_id, batches: int = 300) -> tuple[float, float, fl
         raw = []
         for case in cases:  # the data keys are cached, as from the second field on
             fields.read(case, "full_name", policy.grant_for(user, case, {U.NAME}))
-            dek, generation = fields._dek(case, policy.grant_for(user, case, {U.NAME}))
+            dek, generation = fields._dek(case, policy.grant_for(user, case, {U.NAME}), case.id)
             ctx = envelope.FieldContext("cases", "full_name_ct", case.id, case.id, generation)
             blob = bytes(case.full_name_ct)
             aad = envelope.associated_data(ctx, envelope.FORMAT_V1, envelope.ALG_AES_256_GCM)
             head = envelope.HEADER.size + envelope.NONCE_BYTES
             raw.append((dek, AESGCM(dek), blob[envelope.HEADER.size : head], blob[head:], aad))
 
-        def app_batch():
+        def app_batch():  # as the list does: one decision per row, one grant per page
+            grant = policy.page_grant(user, cases, {U.NAME})
+            for case in cases:
+                fields.read(case, "full_name", grant)
+
+        def per_row_batch():  # a grant minted and checked per row (before page grants)
             for case in cases:
                 fields.read(case, "full_name", policy.grant_for(user, case, {U.NAME}))
 
@@ -530,15 +535,16 @@ def field_cost(app, supervisor_id, batches: int = 300) -> tuple[float, float, fl
             for dek, _aead, nonce, sealed, aad in raw:
                 AESGCM(dek).decrypt(nonce, sealed, aad)
 
-        best = {app_batch: float("inf"), raw_batch: float("inf"), raw_new_batch: float("inf")}
+        batches_ = (app_batch, raw_batch, raw_new_batch, per_row_batch)
+        best = dict.fromkeys(batches_, float("inf"))
         for _ in range(batches):
             for batch in best:
                 start = time.perf_counter()
                 batch()
                 best[batch] = min(best[batch], time.perf_counter() - start)
         db.session.rollback()
-    app_us, raw_us, raw_new_us = (t / len(cases) * 1e6 for t in best.values())
-    return app_us, raw_us, raw_new_us
+    app_us, raw_us, raw_new_us, per_row_us = (t / len(cases) * 1e6 for t in best.values())
+    return app_us, raw_us, raw_new_us, per_row_us
 
 
 # --- main -----------------------------------------------------------------------------
@@ -625,12 +631,13 @@ def main() -> dict[str, float]:
         f"ratio {results['encryption_ratio']:.3f} (goal <= 1.10)"
     )
 
-    app_us, raw_us, raw_new_us = field_cost(app, supervisor_id)
+    app_us, raw_us, raw_new_us, per_row_us = field_cost(app, supervisor_id)
     results["field_ratio"] = app_us / raw_us
     print(
-        f"per decrypted field: app (grant + fields.read, key cached) {app_us:.2f} µs; "
+        f"per decrypted field: app (page grant + fields.read, key cached) {app_us:.2f} µs; "
         f"raw AES-GCM {raw_us:.2f} µs ({raw_new_us:.2f} µs building the AESGCM object too); "
-        f"ratio {results['field_ratio']:.1f}x (goal <= 3x)"
+        f"ratio {results['field_ratio']:.1f}x (goal <= 3x); with a grant per row "
+        f"{per_row_us:.2f} µs ({per_row_us / raw_us:.1f}x)"
     )
     return results
 

@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from referral.audit import service as audit
 from referral.auth import policy, second_factor
@@ -301,7 +302,10 @@ def load_session(token: str) -> User | None:
     if not token:
         return None
     record = db.session.execute(
-        select(UserSession).where(UserSession.token_hash == _token_hash(token))
+        # The session and its user in one statement: this runs on every request.
+        select(UserSession)
+        .where(UserSession.token_hash == _token_hash(token))
+        .options(joinedload(UserSession.user))
     ).scalar_one_or_none()
     if record is None or not _is_live(record):
         return None

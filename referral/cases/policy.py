@@ -199,6 +199,20 @@ def grant_for(
     return _ISSUER.issue(user, case.id, wanted, mode)
 
 
+def page_grant(user: User, cases, units: frozenset[str] | set[str]) -> Grant | None:
+    """One read grant for the cases of a list page whose access allows `units`, decided
+    case by case with the same rule as `grant_for` (None when it allows none of them):
+    a case it does not allow is left out, and reading it is refused as without a grant."""
+    user = real_user(user)
+    wanted = frozenset(units)
+    allowed = []
+    for case in cases:
+        access = access_for(user, case)
+        if access.visible and wanted and wanted <= access.readable:
+            allowed.append(case.id)
+    return _ISSUER.issue_page(user, allowed, wanted) if allowed else None
+
+
 def reindex_grant(case: Case) -> Grant:
     """For `flask keys rotate-index`: read the indexed fields (name, phone) to recompute
     their blind indexes. Command line only (issue_maintenance refuses requests)."""

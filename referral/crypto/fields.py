@@ -154,8 +154,8 @@ def _cache() -> dict:
 
 
 def remember_dek(grant: Grant, dek: bytes, generation: int) -> None:
-    if not is_genuine(grant):
-        raise GrantError("a grant is required")
+    if not is_genuine(grant) or grant.case_id is None:
+        raise GrantError("a grant for one case is required")
     _cache()[(grant.user_id, grant.case_id)] = (dek, generation)
 
 
@@ -203,21 +203,22 @@ def _signed_in():
     return user
 
 
-def _dek(obj: EncryptedModel, grant: Grant) -> tuple[bytes, int]:
+def _dek(obj: EncryptedModel, grant: Grant, case_id: uuid.UUID) -> tuple[bytes, int]:
+    """The data key of `case_id`, which `_check_grant` found the grant covers."""
     cache = _cache()
-    cached = cache.get((grant.user_id, grant.case_id))
+    cached = cache.get((grant.user_id, case_id))
     if cached is not None:
         return cached
     record = obj.encryption_key_record()
     if record is None or record.wrapped_dek is None:
-        raise KeyDestroyedError(grant.case_id)
+        raise KeyDestroyedError(case_id)
     ring = current_app.extensions["referral_keyring"]
     try:
         kek = ring.get(record.kek_id)
     except KeyringError:
-        raise DecryptionError("kek", table="case_keys", case_id=grant.case_id) from None
-    dek = envelope.unwrap_dek(kek, record.wrapped_dek, record.key_check, grant.case_id)
-    cache[(grant.user_id, grant.case_id)] = (dek, record.generation)
+        raise DecryptionError("kek", table="case_keys", case_id=case_id) from None
+    dek = envelope.unwrap_dek(kek, record.wrapped_dek, record.key_check, case_id)
+    cache[(grant.user_id, case_id)] = (dek, record.generation)
     return dek, record.generation
 
 
@@ -275,7 +276,7 @@ def read(obj: EncryptedModel, name: str, grant: Grant) -> Any:
     never returns a default in place of a value that failed."""
     spec = _spec(obj, name)
     case_id = _check_grant(obj, spec, grant)
-    dek, generation = _dek(obj, grant)
+    dek, generation = _dek(obj, grant, case_id)
     ctx = _context(obj, spec, case_id, generation)
     blob = getattr(obj, spec.column)
     return _decode(spec, envelope.decrypt(dek, blob, ctx, aead=_aead(dek)), ctx)
@@ -288,7 +289,7 @@ def write(obj: EncryptedModel, name: str, value: Any, grant: Grant) -> None:
     case_id = _check_grant(obj, spec, grant)
     if not grant.can_write:
         raise GrantError("a read grant cannot write")
-    dek, generation = _dek(obj, grant)
+    dek, generation = _dek(obj, grant, case_id)
     ctx = _context(obj, spec, case_id, generation)
     setattr(obj, spec.column, envelope.encrypt(dek, _encode(spec, value), ctx))
 
@@ -303,7 +304,7 @@ def seal_bytes(obj: EncryptedModel, name: str, data: bytes, grant: Grant) -> byt
         raise GrantError("a read grant cannot write")
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"{spec.name} takes bytes")
-    dek, generation = _dek(obj, grant)
+    dek, generation = _dek(obj, grant, case_id)
     return envelope.encrypt(dek, bytes(data), _context(obj, spec, case_id, generation))
 
 
@@ -312,5 +313,5 @@ def open_bytes(obj: EncryptedModel, name: str, blob: bytes | None, grant: Grant)
     altered, truncated, missing (None) or belongs to another row or case."""
     spec = _spec(obj, name, file=True)
     case_id = _check_grant(obj, spec, grant)
-    dek, generation = _dek(obj, grant)
+    dek, generation = _dek(obj, grant, case_id)
     return envelope.decrypt(dek, blob, _context(obj, spec, case_id, generation))

@@ -105,14 +105,26 @@ class GrantError(CryptoError):
 _SEAL_KEY = os.urandom(32)
 
 
-def _seal_of(user_id: uuid.UUID, case_id: uuid.UUID, units: frozenset[str], mode: str) -> bytes:
-    """The ids as their 16 bytes (fixed length), then the sorted units and the mode,
-    which contain no separator: one message per grant, never two grants per message."""
+_NO_CASE = uuid.UUID(int=0)
+
+
+def _seal_of(
+    user_id: uuid.UUID,
+    case_id: uuid.UUID | None,
+    case_ids: frozenset[uuid.UUID],
+    units: frozenset[str],
+    mode: str,
+) -> bytes:
+    """The ids as their 16 bytes (fixed length, the number of cases before them), then
+    the sorted units and the mode, which contain no separator: one message per grant,
+    never two grants per message."""
     message = b"".join(
         (
-            b"referral.grant.v3|",
+            b"referral.grant.v4|",
             user_id.bytes,
-            case_id.bytes,
+            (case_id or _NO_CASE).bytes,
+            len(case_ids).to_bytes(4, "big"),
+            *sorted(cid.bytes for cid in case_ids),
             b"|",
             ",".join(sorted(units)).encode(),
             b"|",
@@ -129,10 +141,13 @@ class Grant:
     `is_genuine` before trusting it."""
 
     user_id: uuid.UUID
-    case_id: uuid.UUID
+    # One case (`case_id`), or a page of cases decided together (`case_id` None): the
+    # policy decided each of `case_ids`, and the grant opens those and no other.
+    case_id: uuid.UUID | None
     units: frozenset[str]
     mode: str
     issuer: str
+    case_ids: frozenset[uuid.UUID] = field(init=False)
     _seal: bytes = field(init=False, repr=False)
     # The attribute objects the seal was last checked against: `is_genuine` compares
     # identities (cheap) and recomputes the HMAC only when one of them was swapped.
@@ -142,7 +157,7 @@ class Grant:
         raise GrantError("grants are issued by access policies only")
 
     def covers(self, case_id: uuid.UUID, unit: str) -> bool:
-        return self.case_id == case_id and unit in self.units
+        return case_id in self.case_ids and unit in self.units
 
     @property
     def can_write(self) -> bool:
@@ -150,50 +165,61 @@ class Grant:
 
 
 def _mint(
-    user_id: uuid.UUID, case_id: uuid.UUID, units: frozenset[str], mode: str, issuer: str
+    user_id: uuid.UUID,
+    case_id: uuid.UUID | None,
+    case_ids: frozenset[uuid.UUID],
+    units: frozenset[str],
+    mode: str,
+    issuer: str,
 ) -> Grant:
     grant = object.__new__(Grant)
     vars(grant).update(  # the fields of a frozen dataclass, set once, here only
         user_id=user_id,
         case_id=case_id,
+        case_ids=case_ids,
         units=units,
         mode=mode,
         issuer=issuer,
-        _seal=_seal_of(user_id, case_id, units, mode),
-        _checked=(user_id, case_id, units, mode),
+        _seal=_seal_of(user_id, case_id, case_ids, units, mode),
+        _checked=(user_id, case_id, case_ids, units, mode),
     )
     count("grant_issued")
     return grant
 
 
 def is_genuine(grant: object) -> bool:
-    """True only for a grant minted here and unchanged since (same user, case, units,
+    """True only for a grant minted here and unchanged since (same user, cases, units,
     mode)."""
     if type(grant) is not Grant:
         return False
     try:
         user_id, case_id, units, mode = grant.user_id, grant.case_id, grant.units, grant.mode
-        seal, checked = grant._seal, grant._checked
+        case_ids, seal, checked = grant.case_ids, grant._seal, grant._checked
     except AttributeError:
         return False
     if (
         type(checked) is tuple
-        and len(checked) == 4
+        and len(checked) == 5
         and checked[0] is user_id
         and checked[1] is case_id
-        and checked[2] is units
-        and checked[3] is mode
+        and checked[2] is case_ids
+        and checked[3] is units
+        and checked[4] is mode
     ):
         return True
     if not isinstance(units, frozenset) or not isinstance(seal, bytes) or mode not in MODES:
         return False
-    if type(user_id) is not uuid.UUID or type(case_id) is not uuid.UUID:
+    if type(user_id) is not uuid.UUID or not (case_id is None or type(case_id) is uuid.UUID):
+        return False
+    if not isinstance(case_ids, frozenset) or not all(type(c) is uuid.UUID for c in case_ids):
+        return False
+    if case_id is not None and case_ids != {case_id}:
         return False
     if not all(type(unit) is str for unit in units):
         return False
-    if not hmac.compare_digest(seal, _seal_of(user_id, case_id, units, mode)):
+    if not hmac.compare_digest(seal, _seal_of(user_id, case_id, case_ids, units, mode)):
         return False
-    object.__setattr__(grant, "_checked", (user_id, case_id, units, mode))
+    object.__setattr__(grant, "_checked", (user_id, case_id, case_ids, units, mode))
     return True
 
 
@@ -226,7 +252,23 @@ class Issuer:
             raise GrantError("unknown field unit")
         if mode not in MODES:
             raise GrantError("unknown grant mode")
-        return _mint(user.id, case_id, units, mode, self.name)
+        return _mint(user.id, case_id, frozenset({case_id}), units, mode, self.name)
+
+    def issue_page(self, user, case_ids, units: frozenset[str] | set[str]) -> Grant:
+        """One read grant for a page of cases, each of which the policy has decided
+        allows `units`: one seal for the page, a set look-up per field. It opens exactly
+        these cases; a case left out is refused like a case of another grant."""
+        case_ids = frozenset(case_ids)
+        if not case_ids or not all(type(c) is uuid.UUID for c in case_ids):
+            raise GrantError("a page grant names its cases")
+        if _REGISTRY.get(self.name) is not self:
+            raise GrantError("this issuer is not registered")
+        if user is None or Role(user.role) in NO_CASE_ACCESS_ROLES:
+            raise GrantError("this role never receives case grants")
+        units = frozenset(units)
+        if units - FIELD_UNITS:
+            raise GrantError("unknown field unit")
+        return _mint(user.id, None, case_ids, units, READ, self.name)
 
     def issue_maintenance(self, case_id: uuid.UUID, purpose: str, units: frozenset[str]) -> Grant:
         """A read grant for an operator job run from the command line, never from a
@@ -241,7 +283,9 @@ class Issuer:
 
         if has_request_context():
             raise GrantError("maintenance grants are never issued inside a web request")
-        return _mint(SYSTEM_USER_ID, case_id, frozenset(units), READ, self.name)
+        return _mint(
+            SYSTEM_USER_ID, case_id, frozenset({case_id}), frozenset(units), READ, self.name
+        )
 
     def __repr__(self) -> str:
         return f"<Issuer {self.name}>"

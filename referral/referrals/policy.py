@@ -231,3 +231,16 @@ def referral_ids_of_case(case_id: uuid.UUID):
     """A subquery of the ids of every referral of a case, for the cleanup that erasing
     it runs (the erasure itself is authorised by the case policy): ids only."""
     return select(Referral.id).where(Referral.case_id == case_id)
+
+
+def shared_page_grant(user: User, decided: list[tuple[Referral, ReferralAccess]], unit: str):
+    """One read grant of `unit` for the cases of a page of referrals (the inbox), each
+    decided by `access_for` as `shared_grant` would be: only referrals whose access, as
+    the provider, shows that unit now. None when none does."""
+    user = real_user(user)
+    case_ids = [
+        referral.case_id
+        for referral, access in decided
+        if access.as_provider and unit in sharing.units_of(access.items)
+    ]
+    return _ISSUER.issue_page(user, case_ids, {unit}) if case_ids else None

@@ -190,14 +190,20 @@ def _rows(user: User, referrals: list[Referral], now: datetime) -> list[InboxRow
             .scalars()
         }
         consent.prefetch_release({r.case_id for r in named})
+    # Each row decided on its own, one grant for the names of the page.
+    showing = set()
+    decided = []
+    for referral in named:
+        access = policy.access_for(user, referral)
+        if "name" in access.items:
+            showing.add(referral.id)
+            decided.append((referral, access))
+    grant = policy.shared_page_grant(user, decided, U.NAME) if decided else None
     rows = []
     for referral in referrals:
         name = None
-        if referral in named:
-            access = policy.access_for(user, referral)
-            if "name" in access.items:
-                grant = policy.shared_grant(user, referral, access)
-                name = fields.read(cases[referral.case_id], "full_name", grant)
+        if referral.id in showing:
+            name = fields.read(cases[referral.case_id], "full_name", grant)
         rows.append(
             InboxRow(
                 referral.id,
