@@ -7,6 +7,7 @@ without it the suite runs on a throw-away SQLite file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 
@@ -127,6 +128,21 @@ def session():
     return db.session
 
 
+@contextlib.contextmanager
+def _outside_the_test_context():
+    """What the test set up, committed (to its savepoint) for a request to see; then the
+    test's app context popped, so that a request gets its own, as in production."""
+    ctx = Browser.test_context
+    if ctx is not None:
+        db.session.commit()
+        ctx.pop()
+    try:
+        yield
+    finally:
+        if ctx is not None:
+            ctx.push()
+
+
 class Browser:
     """The Flask test client with what a person's browser does: keeps the cookie and
     sends the CSRF token that the pages it loaded carried."""
@@ -142,15 +158,8 @@ class Browser:
         # A request must get its own app context, as in production: with the test's
         # context still pushed, Flask would reuse it and share `g` (the signed-in user,
         # the CSRF token) between requests of different browsers.
-        ctx = Browser.test_context
-        if ctx is not None:
-            db.session.commit()  # what the test set up is there for the request to see
-            ctx.pop()
-        try:
+        with _outside_the_test_context():
             response = getattr(self.client, method)(url, **kwargs)
-        finally:
-            if ctx is not None:
-                ctx.push()
         response.get_data()  # buffer the body, then release files the response holds open
         response.close()
         self._remember_token(response)
@@ -169,16 +178,11 @@ class Browser:
         """The token of the last page loaded; else one for this browser's session, as the
         first page with a form would give (the sign-in page carries none)."""
         if self._token is None:
-            ctx = Browser.test_context
-            if ctx is not None:
-                db.session.commit()  # as before a request: what the test set up stays
-                ctx.pop()
-            try:
-                with self.client.session_transaction() as flask_session:
-                    self._token = self._csrf_token_for(flask_session)
-            finally:
-                if ctx is not None:
-                    ctx.push()
+            with (
+                _outside_the_test_context(),
+                self.client.session_transaction() as flask_session,
+            ):
+                self._token = self._csrf_token_for(flask_session)
         return self._token
 
     def _remember_token(self, response):
@@ -200,17 +204,10 @@ class Browser:
             user, stage=accounts.next_stage(user, SessionStage.SECOND_FACTOR)
         )
         db.session.commit()
-        ctx = Browser.test_context
-        if ctx is not None:
-            ctx.pop()
-        try:
-            with self.client.session_transaction() as flask_session:
-                flask_session["_user_id"] = token
-                flask_session["_fresh"] = True
-                self._token = self._csrf_token_for(flask_session)
-        finally:
-            if ctx is not None:
-                ctx.push()
+        with _outside_the_test_context(), self.client.session_transaction() as flask_session:
+            flask_session["_user_id"] = token
+            flask_session["_fresh"] = True
+            self._token = self._csrf_token_for(flask_session)
 
     def _csrf_token_for(self, flask_session) -> str:
         """The token a page would carry for this session, made by Flask-WTF itself: loading
