@@ -28,10 +28,10 @@ from referral.cases.models import AgeBand, GBVType, PerpetratorRelationship, Rep
 from referral.cases.models.assessment import PlaceType
 from referral.dates import format_date
 from referral.directory.models import OrganisationType, ServiceType
-from referral.stats import queries
+from referral.stats import inference, queries
 from referral.stats.policy import Scope
 from referral.stats.queries import Filters
-from referral.stats.service import OUTCOMES, Row, Table, month_label
+from referral.stats.service import OUTCOMES, Row, Table, month_label, withheld_note
 from referral.stats.suppression import Cell, publish, threshold
 
 
@@ -90,6 +90,9 @@ def _month_and_year(key, title, row_header, members, month_counts, year_counts, 
         _("Total"),
         [publish(sum(month_counts.values()), t), publish(sum(year_counts.values()), t)],
     )
+    relations = inference.grid([r.cells for r in rows], total.cells, row_totals=False)
+    # The month is part of the year to date.
+    relations += [inference.at_most(r.cells[0], r.cells[1]) for r in [*rows, total]]
     return Table(
         key,
         title,
@@ -97,6 +100,7 @@ def _month_and_year(key, title, row_header, members, month_counts, year_counts, 
         rows,
         total,
         row_header=row_header,
+        relations=relations,
     )
 
 
@@ -111,11 +115,12 @@ def _trend_by_type(pairs: dict, month: date, t: int) -> Table:
     column_totals = [sum(v for (k, _g), v in pairs.items() if k == key) for key in keys]
     total = Row(_("Total"), [publish(c, t) for c in [*column_totals, sum(column_totals)]])
     return Table(
-        "trend_by_type",
-        _("New incidents by type of GBV, month by month"),
-        [format_date(m, "LLL") for m in months] + [_("Year to date")],
-        rows,
-        total,
+        relations=inference.grid([r.cells for r in rows], total.cells, row_totals=True),
+        key="trend_by_type",
+        title=_("New incidents by type of GBV, month by month"),
+        headers=[format_date(m, "LLL") for m in months] + [_("Year to date")],
+        rows=rows,
+        total=total,
         row_header=_("Type of GBV"),
     )
 
@@ -146,6 +151,7 @@ def _age_by_sex(pairs: dict, t: int) -> Table:
         rows,
         total,
         row_header=_("Age"),
+        relations=inference.grid([r.cells for r in rows], total.cells, row_totals=True),
     )
 
 
@@ -162,13 +168,17 @@ def _outcomes(key, title, row_header, by_group_status: dict, groups, t: int) -> 
         counts.append(sum(counts))
         column_totals = [a + b for a, b in zip(column_totals, counts, strict=True)]
         rows.append(Row(label, [publish(c, t) for c in counts]))
+    total = Row(_("Total"), [publish(c, t) for c in column_totals]) if rows else None
     return Table(
         key,
         title,
         [str(label) for label, _s in OUTCOMES] + [_("Total")],
         rows,
-        Row(_("Total"), [publish(c, t) for c in column_totals]) if rows else None,
+        total,
         row_header=row_header,
+        relations=inference.grid(
+            [r.cells for r in rows], total.cells if total else None, row_totals=True
+        ),
     )
 
 
@@ -249,4 +259,27 @@ def build_monthly(scope: Scope, month: date, area_ids: frozenset | None = None) 
             t,
         )
     )
+    _link(report, month)
+    inference.protect(tables, withheld_note())
     return report
+
+
+def _link(report: MonthlyReport, month: date) -> None:
+    """The figures the report's tables share: the month's and the year's incident
+    totals (the headlines), and the month's referrals counted by service and by type
+    of provider."""
+    trend = report.table("trend_by_type")
+    trend.relations.append(inference.equal(trend.total.cells[-1], report.year_total))
+    trend.relations.append(inference.equal(trend.total.cells[month.month - 1], report.month_total))
+    age = report.table("age_by_sex")
+    age.relations.append(inference.equal(age.total.cells[-1], report.month_total))
+    for key in ("relationship", "context", "reporting_delay"):
+        table = report.table(key)
+        table.relations.append(inference.equal(table.total.cells[0], report.month_total))
+        table.relations.append(inference.equal(table.total.cells[1], report.year_total))
+    services, providers = report.table("services"), report.table("provider_types")
+    if services.total is not None and providers.total is not None:
+        providers.relations += [
+            inference.equal(a, b)
+            for a, b in zip(providers.total.cells, services.total.cells, strict=True)
+        ]

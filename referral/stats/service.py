@@ -24,7 +24,7 @@ from referral.db import utcnow
 from referral.directory.models import Location, Organisation, ServiceType
 from referral.extensions import db
 from referral.referrals.models import DeclineReason, ReferralStatus
-from referral.stats import queries
+from referral.stats import inference, queries
 from referral.stats.policy import RAYON_LEVELS, Scope
 from referral.stats.queries import Filters
 from referral.stats.suppression import Cell, median_shown, publish, share, threshold
@@ -46,10 +46,24 @@ class Table:
     note: str | None = None
     chart: str | None = None  # "trend", "bars", "stacked"
     row_header: str = ""
+    # The sums its figures obey, and its links to figures outside it (inference.py).
+    relations: list = field(default_factory=list)
+    withheld: bool = False
 
     @property
     def is_empty(self) -> bool:
         return not self.rows
+
+    def withhold(self, note: str) -> None:
+        """Shown as its title and the reason only: its cells could be worked out."""
+        self.rows, self.total, self.note, self.withheld = [], None, note, True
+
+
+def withheld_note() -> str:
+    return _(
+        "Not shown for this selection: its small numbers could be worked out from the "
+        "other figures on this page. Choose a longer period or a larger area."
+    )
 
 
 @dataclass
@@ -77,11 +91,14 @@ def month_label(month: date) -> str:
     return format_date(month, "LLLL y")
 
 
-def _single(key, title, column, items, t, *, chart=None, note=None, total=True) -> Table:
-    """A one-column table of (label, exact count) items with its total."""
+def _single(
+    key, title, column, items, t, *, chart=None, note=None, total=True, whole=None
+) -> Table:
+    """A one-column table of (label, exact count) items with its total; `whole`, a
+    figure published elsewhere on the page that the total equals."""
     rows = [Row(label, [publish(count, t)]) for label, count in items]
     overall = sum(count for _label, count in items)
-    return Table(
+    table = Table(
         key,
         title,
         [column],
@@ -90,6 +107,13 @@ def _single(key, title, column, items, t, *, chart=None, note=None, total=True) 
         note=note,
         chart=chart,
     )
+    if total:
+        table.relations = inference.grid(
+            [r.cells for r in rows], table.total.cells, row_totals=False
+        )
+        if whole is not None:
+            table.relations.append(inference.equal(table.total.cells[0], whole))
+    return table
 
 
 def _enum_items(counts: dict, members, unknown=None) -> list[tuple[str, int]]:
@@ -136,6 +160,7 @@ def _rayon_items(by_place: dict) -> list[tuple[str, int]]:
     return items
 
 
+DECLINED = (ReferralStatus.DECLINED,)
 OUTCOMES = (
     (_l("Waiting for an answer"), (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)),
     (
@@ -147,7 +172,7 @@ OUTCOMES = (
         ),
     ),
     (_l("Completed"), (ReferralStatus.COMPLETED,)),
-    (_l("Declined"), (ReferralStatus.DECLINED,)),
+    (_l("Declined"), DECLINED),
     (_l("Withdrawn"), (ReferralStatus.WITHDRAWN,)),
 )
 
@@ -163,7 +188,7 @@ def _referral_outcomes(by_type_status: dict, t: int) -> Table:
         counts.append(sum(counts))
         column_totals = [a + b for a, b in zip(column_totals, counts, strict=True)]
         rows.append(Row(ServiceType(service_type).label, [publish(c, t) for c in counts]))
-    return Table(
+    table = Table(
         "referral_outcomes",
         _("Referrals by type of service and outcome"),
         [str(label) for label, _s in OUTCOMES] + [_("Total")],
@@ -171,18 +196,26 @@ def _referral_outcomes(by_type_status: dict, t: int) -> Table:
         Row(_("Total"), [publish(c, t) for c in column_totals]) if rows else None,
         chart="stacked",
     )
+    table.relations = inference.grid(
+        [r.cells for r in rows], table.total.cells if table.total else None, row_totals=True
+    )
+    return table
 
 
 def _percent(value: int | None) -> str | None:
     return None if value is None else format_number(value) + "%"
 
 
-def _timeliness_table(key: str, title: str, column: str, groups: list, t: int) -> Table:
-    """groups: (label, Timeliness) pairs."""
-    rows = []
+def _timeliness_table(
+    key: str, title: str, column: str, groups: list, t: int, shared: tuple
+) -> Table:
+    """groups: (label, Timeliness) pairs; shared: the two unknown sums (with a deadline,
+    overdue) the other timeliness table adds up to as well."""
+    rows, relations = [], []
     for label, figures in groups:
         with_deadline = publish(figures.with_deadline, t)
         overdue = publish(figures.overdue, t)
+        relations.append(inference.at_most(overdue, with_deadline))
         median = median_shown(figures.median_hours, figures.responded, t)
         rows.append(
             Row(
@@ -195,6 +228,10 @@ def _timeliness_table(key: str, title: str, column: str, groups: list, t: int) -
                 ],
             )
         )
+    # Both timeliness tables count the same referrals, by type and by provider: their
+    # columns add up to the same two unpublished sums.
+    relations.append(inference.sum_of([r.cells[0] for r in rows], shared[0]))
+    relations.append(inference.sum_of([r.cells[1] for r in rows], shared[1]))
     return Table(
         key,
         title,
@@ -208,6 +245,7 @@ def _timeliness_table(key: str, title: str, column: str, groups: list, t: int) -
         note=_("A median is shown only for groups of at least %(n)s answered referrals.", n=t),
         chart="bars" if key == "timeliness_by_type" else None,
         row_header=column,
+        relations=relations,
     )
 
 
@@ -230,6 +268,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             _("Incidents"),
             [(month_label(m), by_month.get(m.strftime("%Y-%m"), 0)) for m in _months(filters)],
             t,
+            whole=dashboard.total,
             chart="trend",
         )
     )
@@ -241,6 +280,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             _("Incidents"),
             _enum_items(by_type, GBVType),
             t,
+            whole=dashboard.total,
             chart="bars",
         )
     )
@@ -251,6 +291,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             _("Incidents"),
             _rayon_items(summary["place"]),
             t,
+            whole=dashboard.total,
         )
     )
     by_age = summary["age_band"]
@@ -261,6 +302,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             _("Incidents"),
             _enum_items(by_age, AgeBand, AgeBand.UNKNOWN),
             t,
+            whole=dashboard.total,
         )
     )
     by_sex = summary["sex"]
@@ -271,6 +313,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             _("Incidents"),
             _enum_items(by_sex, Sex, Sex.UNKNOWN),
             t,
+            whole=dashboard.total,
         )
     )
     tables.append(
@@ -284,21 +327,26 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
                 PerpetratorRelationship.UNKNOWN,
             ),
             t,
+            whole=dashboard.total,
         )
     )
-    tables.append(_flags_table(summary["flags"], t))
+    tables.append(_flags_table(summary["flags"], t, dashboard.total))
     now = utcnow()
     referral_figures = queries.referral_summary(scope, filters, now)
-    tables.append(_referral_outcomes(referral_figures["by_type_status"], t))
-    tables.append(
-        _single(
-            "declines",
-            _("Declined referrals by reason"),
-            _("Referrals"),
-            _enum_items(referral_figures["declines"], DeclineReason),
-            t,
-        )
+    outcomes = _referral_outcomes(referral_figures["by_type_status"], t)
+    tables.append(outcomes)
+    declines = _single(
+        "declines",
+        _("Declined referrals by reason"),
+        _("Referrals"),
+        _enum_items(referral_figures["declines"], DeclineReason),
+        t,
     )
+    if outcomes.total is not None:
+        declined = outcomes.total.cells[[s for _l, s in OUTCOMES].index(DECLINED)]
+        declines.relations.append(inference.at_most(declines.total.cells[0], declined))
+    tables.append(declines)
+    shared = (inference.Unknown(), inference.Unknown())
     by_type_time = referral_figures["timeliness service_type"]
     tables.append(
         _timeliness_table(
@@ -312,8 +360,14 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
                 )
             ],
             t,
+            shared,
         )
     )
+    # Referrals with a deadline are some of the referrals of their type of service.
+    of_type = {row.label: row.cells[-1] for row in outcomes.rows}
+    for row in tables[-1].rows:
+        if row.label in of_type:
+            tables[-1].relations.append(inference.at_most(row.cells[0], of_type[row.label]))
     by_org_time = referral_figures["timeliness to_org_id"]
     orgs = {
         o.id: o.name
@@ -328,6 +382,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             _("Provider"),
             sorted(((orgs.get(k, "?"), v) for k, v in by_org_time.items()), key=lambda i: i[0]),
             t,
+            shared,
         )
     )
     orders = queries.protection_orders(scope, filters)
@@ -375,18 +430,20 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
                 ),
             )
         )
+    inference.protect(tables, withheld_note())
     return dashboard
 
 
-def _flags_table(flags: dict, t: int) -> Table:
+def _flags_table(flags: dict, t: int, headline: Cell) -> Table:
     total = publish(flags["total"], t)
-    rows = []
+    rows, relations = [], [inference.equal(total, headline)]
     for label, key in (
         (_("Bride kidnapping (ala kachuu)"), "ala_kachuu"),
         (_("Early marriage"), "early_marriage"),
         (_("Reported within 72 hours (0–3 days)"), "within_72h"),
     ):
         cell = publish(flags[key], t)
+        relations.append(inference.at_most(cell, total))
         rows.append(Row(label, [cell, _percent(share(cell, total))]))
     return Table(
         "flags",
@@ -394,4 +451,5 @@ def _flags_table(flags: dict, t: int) -> Table:
         [_("Incidents"), _("Share of all incidents")],
         rows,
         Row(_("All incidents"), [total, None]),
+        relations=relations,
     )

@@ -148,6 +148,96 @@ def _recoveries_within(cells, totals) -> int:
     return found
 
 
+def _bounds(cell: Cell) -> tuple[int, int]:
+    """The attacker's reading of a published cell: the exact counts it can stand for."""
+    t = cell.limit
+    if cell.value is None:
+        return 1, t - 1
+    if cell.value == 0:
+        return 0, 0
+    candidates = [
+        n for n in range(cell.value - t, cell.value + t) if publish(n, t).value == cell.value
+    ]
+    return min(candidates), max(candidates)
+
+
+def _pinned_by_bounds(board) -> list[Traced]:
+    """Suppressed cells the attacker narrows to one value by combining intervals: every
+    breakdown of the incidents adds up to the headline, so each narrows the headline's
+    interval, and the headline narrows each breakdown's hidden cells."""
+    if board.too_few:
+        return []
+    partitions = [
+        t for t in board.tables if t.key in PARTITIONS and not t.withheld and t.total is not None
+    ]
+    low, high = _bounds(board.total)
+    for table in partitions:
+        for bound in (_bounds(table.total.cells[0]),):
+            low, high = max(low, bound[0]), min(high, bound[1])
+        cells = [r.cells[0] for r in table.rows]
+        low = max(low, sum(_bounds(c)[0] for c in cells))
+        high = min(high, sum(_bounds(c)[1] for c in cells))
+    found = []
+    for table in partitions:
+        cells = [r.cells[0] for r in table.rows]
+        for i, cell in enumerate(cells):
+            if not cell.is_suppressed:
+                continue
+            others = [_bounds(c) for j, c in enumerate(cells) if j != i]
+            at_least = max(1, low - sum(b[1] for b in others))
+            at_most = min(cell.limit - 1, high - sum(b[0] for b in others))
+            if at_least == at_most:
+                assert cell.true == at_least, "the attacker's reasoning is sound"
+                found.append(cell)
+    return found
+
+
+def _attack(country, monkeypatch):
+    """Every filter combination the form allows over the small-cell data, as a dict of
+    what each combination published, and the cells pinned by combining bounds."""
+    monkeypatch.setattr(service, "publish", _traced_publish(service.publish))
+    scope = Scope(ScopeKind.NATIONAL)
+    areas = {
+        None: None,
+        "a": frozenset(descendant_ids(country.rayon_a.id)),
+        "b": frozenset(descendant_ids(country.rayon_b.id)),
+    }
+    pinned = withheld = 0
+    for period, area, gbv_type, age_band, sex in itertools.product(
+        _periods(), areas, [None, *TYPES], [None, *AGES], [None, *SEXES]
+    ):
+        filters = Filters(
+            start=period[1],
+            end=period[2],
+            area_ids=areas[area],
+            gbv_type=gbv_type,
+            age_band=age_band,
+            sex=sex,
+        )
+        board = service.build_dashboard(scope, filters)
+        pinned += len(_pinned_by_bounds(board))
+        withheld += sum(1 for t in board.tables if t.withheld)
+    return pinned, withheld
+
+
+def test_combining_bounds_pins_small_counts_unless_their_tables_are_withheld(country, monkeypatch):
+    """The example of docs/statistics.md, played over the small-cell data: a headline of
+    7 published as 5, a cell of 5 and two hidden 1s. Without the page-level check an
+    attacker pins such cells; with it the tables that would give them away are withheld."""
+    _seed_small_cells(country)
+    with monkeypatch.context() as unprotected:
+        unprotected.setattr(service.inference, "protect", lambda tables, note: None)
+        exposed, _none = _attack(country, unprotected)
+    pinned, withheld = _attack(country, monkeypatch)
+    print(
+        f"[security] statistics bounds attack: {exposed} small counts pinned without the "
+        f"page-level check, {pinned} with it ({withheld} tables withheld)"
+    )
+    assert exposed > 0, "the data must hold pages an attacker can pin, or this proves nothing"
+    assert pinned == 0
+    assert withheld > 0
+
+
 def test_an_attacker_running_every_filter_combination_recovers_no_small_count(country, monkeypatch):
     _seed_small_cells(country)
     monkeypatch.setattr(service, "publish", _traced_publish(service.publish))

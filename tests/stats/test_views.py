@@ -229,3 +229,29 @@ def test_the_auditor_has_no_statistics(login_as):
 def test_the_navigation_links_the_statistics_for_those_who_may_see_them(country, login_as):
     assert 'href="/stats/"' in _html(login_as(country.member_a).get("/"))
     assert 'href="/stats/"' not in _html(login_as("auditor").get("/"))
+
+
+def test_a_table_whose_small_numbers_could_be_worked_out_is_withheld_on_page_and_file(
+    country, login_as
+):
+    """Seven incidents (shown as 5, so at most 7): five of physical assault (shown 5, so
+    at least 5), one rape and one psychological abuse. The two "<5" types add up to at
+    most 7 - 5 = 2, so each is exactly 1: the type table is withheld, in every language,
+    while the other tables stay."""
+    _seed(country, 5)
+    _seed(country, 1, gbv_type=GBVType.RAPE)
+    _seed(country, 1, gbv_type=GBVType.PSYCHOLOGICAL)
+    country.member_a.locale = "ky"
+    browser = login_as(country.member_a)
+    html = _html(browser.get("/stats/?lang=en"))
+    assert "Incidents by type of GBV" in html
+    assert "its small numbers could be worked out" in html
+    assert '<th scope="row">Psychological' not in html
+    assert "Incidents by age of the survivor" in html
+    rows = _export_rows(browser.get("/stats/export.csv?lang=en"))
+    at = [r[:1] for r in rows].index(["Incidents by type of GBV"])
+    assert "its small numbers could be worked out" in rows[at + 2][0]
+    assert not any(r and r[0] == "Rape" for r in rows)
+    kyrgyz = _html(browser.get("/stats/?lang=ky"))
+    assert "its small numbers could be worked out" not in kyrgyz
+    assert "Бул тандоо үчүн көрсөтүлбөйт" in kyrgyz
