@@ -21,13 +21,11 @@ from sqlalchemy import select
 
 from referral.audit.models import AuditEvent
 from referral.auth.permissions import Role
-from referral.cases.models import Case, ConsentDecision, ConsentGiver, ConsentKind, ConsentMethod
-from referral.cases.service import consent
-from referral.directory.models import OrganisationType, ServiceType
+from referral.cases.models import Case
+from referral.directory.models import OrganisationType
 from referral.extensions import db
-from referral.referrals import service as referrals
-from referral.referrals.models import Urgency
 from tests import factories
+from tests.helpers import refer
 
 CANARY = {
     "full_name": "Жыргалчабекова Qwpzxkvy",
@@ -87,30 +85,7 @@ class Capture:
 
 
 def _refer(worker, case_id, police):
-    case = db.session.get(Case, case_id)
-    consent.record_consent(
-        worker,
-        case,
-        consent.ConsentInput(
-            kind=ConsentKind.RELEASE,
-            decision=ConsentDecision.GIVEN,
-            given_by=ConsentGiver.SURVIVOR,
-            method=ConsentMethod.VERBAL,
-            service_types=(ServiceType.POLICE_INTERNAL_AFFAIRS,),
-        ),
-        consent.history_version(case),
-    )
-    referral = referrals.send_referral(
-        worker,
-        case,
-        referrals.ReferralInput(
-            to_org_id=police.id,
-            service_type=ServiceType.POLICE_INTERNAL_AFFAIRS,
-            urgency=Urgency.URGENT,
-            shared_items=("name", "safe_contact"),
-            summary=SUMMARY,
-        ),
-    )
+    referral = refer(worker, db.session.get(Case, case_id), police.id, summary=SUMMARY)
     db.session.commit()
     return referral
 
