@@ -3,9 +3,17 @@ referral, a user account and an organisation, submitted as the page offers them 
 fields the form does not have (owner, organisation, role, status, case and referral ids,
 shared fields, activity flags), change nothing beyond what the form allows.
 
-Each test loads the page, submits its form with every value as shown, one allowed
-change and the extra fields, then compares every column of the stored rows before and
-after: only the listed columns may differ."""
+The first tests load a page, submit its form with every value as shown, one allowed
+change and the extra fields, then compare every column of the stored rows before and
+after: only the listed columns may differ.
+
+The sweep (tests/access/mass_assignment.py) covers every form that writes survivor,
+referral or account data, and the directory's: each form the access matrix submits
+successfully, with the matrix's values, and the forms the matrix only ever sees
+refused, brought here to a state where they succeed. Each is submitted twice from the
+same world, without and with the extra fields, and every table (the audit trail aside)
+must end the same. Prints `[security] mass assignment: N forms, M extra fields, 0
+changed` at the end of the run (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +32,7 @@ from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.cases import service as cases
 from referral.cases.models import (
+    AttachmentKind,
     Case,
     ClosureCheck,
     ClosureReason,
@@ -33,7 +42,7 @@ from referral.cases.models import (
     ConsentKind,
     ConsentMethod,
 )
-from referral.cases.service import closure, consent, incidents
+from referral.cases.service import attachments, closure, consent, incidents
 from referral.cases.service.common import today
 from referral.directory.models import OrganisationType, ServiceType
 from referral.extensions import db
@@ -42,7 +51,7 @@ from referral.referrals.service import lifecycle
 from tests import factories
 from tests.access import mass_assignment as sweep
 from tests.access.mass_assignment import form_of
-from tests.access.matrix import World
+from tests.access.matrix import World, builder
 from tests.access.referrals import send
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import release
@@ -514,7 +523,86 @@ EXTRA_FORMS = [
         page=_case_page("/edit"),
     ),
 ]
-FORMS = _matrix_forms() + EXTRA_FORMS
+
+
+def _erasable(world):
+    return f"/cases/{_own(world).id}/erase"
+
+
+def _own_session(world):
+    from referral.auth import service as accounts
+
+    accounts.start_session(world.users["caseworker"])
+    db.session.flush()
+    return f"/account/sessions/{accounts.live_sessions(world.users['caseworker'])[0].id}/end"
+
+
+@builder("ma:attachment")
+def _attachment(world):
+    case = _own(world)
+    data = attachments.AttachmentInput(AttachmentKind.OTHER, "scan.pdf", b"%PDF-1.4\n%%EOF\n")
+    return f"/cases/{case.id}/attachments/{attachments.add_attachment(case.owner, case, data).id}"
+
+
+def _placed_police(world):
+    """The world's police, placed in an area (the form requires one)."""
+    police = world.orgs["police"]
+    if police.location_id is None:
+        police.location_id = factories.LocationFactory().id
+        db.session.flush()
+    return f"/directory/organisations/{police.id}/edit"
+
+
+MORE_FORMS = [
+    sweep.Form(
+        "cases.erase",
+        "supervisor",
+        _erasable,
+        lambda w: {
+            "reason": "survivor_request",
+            "understood": "y",
+            "confirm_code": _own(w).case_code,
+        },
+        page=_erasable,
+    ),
+    sweep.Form(
+        "cases.attachment_delete",
+        "caseworker",
+        lambda w: w.get("ma:attachment") + "/delete",
+        {"understood": "y"},
+        page=lambda w: w.get("ma:attachment") + "/delete",
+    ),
+    sweep.Form(
+        "cases.feedback",
+        "caseworker",
+        lambda w: "/cases/feedback",
+        {"felt_safe": "yes"},
+        page=lambda w: "/cases/feedback",
+    ),
+    sweep.Form("auth.end_session", "caseworker", _own_session),
+    sweep.Form(
+        "directory.organisation_edit",
+        "provider",
+        _placed_police,
+        {"website": "https://police.example.kg"},
+        page=_placed_police,
+    ),
+    sweep.Form(
+        "directory.service_edit",
+        "provider",
+        lambda w: f"/directory/services/{w.get('own_service').id}/edit",
+        page=lambda w: f"/directory/services/{w.get('own_service').id}/edit",
+    ),
+    sweep.Form(
+        "directory.site_edit",
+        "provider",
+        lambda w: f"/directory/sites/{w.get('own_site').id}/edit",
+        page=lambda w: f"/directory/sites/{w.get('own_site').id}/edit",
+    ),
+]
+
+
+FORMS = _matrix_forms() + EXTRA_FORMS + MORE_FORMS
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda form: form.id)
