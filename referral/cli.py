@@ -138,8 +138,17 @@ CLI_REASONS = {
     "head_mismatch": "the chain ends at entry {last}, its head row says otherwise",
     "truncated": "truncated after entry {last}: checkpoint {checkpoint} names a later one",
     "rewritten": "entry {seq} differs from checkpoint {checkpoint}",
-    "checkpoint_invalid": "checkpoint file line {line} is unreadable or wrongly signed",
+    "checkpoint_invalid": "checkpoint file line {line} {why}",
     "unsealed": "{unsealed} entries older than a minute are not sealed",
+}
+
+
+# Why a checkpoint line was refused (CheckpointError.why).
+CHECKPOINT_REFUSALS = {
+    "unreadable": "is unreadable",
+    "other_key": "is signed with another key than ours: forged, or signed elsewhere",
+    "bad_signature": "does not match its signature: altered or forged",
+    "no_public_key": "cannot be checked: the checkpoint public key is missing",
 }
 
 
@@ -150,6 +159,7 @@ def describe_break(result) -> str:
         last=result.checked,
         checkpoint=detail.get("checkpoint_seq"),
         line=detail.get("line"),
+        why=CHECKPOINT_REFUSALS.get(detail.get("why"), "is unreadable or wrongly signed"),
         unsealed=result.unsealed,
     )
     where = f" at entry {result.first_bad_seq}" if result.first_bad_seq else ""

@@ -99,6 +99,15 @@ def _db_transaction(request, app):
     if "no_db" in request.keywords:
         yield
         return
+    with rolled_back_transaction(app):
+        yield
+
+
+@contextlib.contextmanager
+def rolled_back_transaction(app):
+    """The test's app context and a connection whose transaction is rolled back at the
+    end, the session bound to it. A test module that must prepare the connection (its
+    logging) overrides `_db_transaction` and calls this."""
     ctx = app.app_context()
     ctx.push()
     connection = db.engine.connect()
@@ -113,7 +122,7 @@ def _db_transaction(request, app):
     )
     Browser.test_context = ctx
     try:
-        yield
+        yield connection
     finally:
         Browser.test_context = None
         db.session.remove()
@@ -285,6 +294,7 @@ def login_as(app):
 
 _FIGURES: list[str] = []
 _MATRIX: list[tuple[str, str, int, int]] = []
+_MASS_ASSIGNMENT: list[tuple[str, int, int]] = []
 # The browser journeys' accessibility, page weight and print figures are repeated too.
 FIGURE_PREFIXES = ("[security]", "[a11y]", "[weight]", "[print]")
 
@@ -296,6 +306,9 @@ def pytest_runtest_logreport(report):
     if report.when != "call":
         return
     _MATRIX.extend(value for name, value in report.user_properties if name == "matrix")
+    _MASS_ASSIGNMENT.extend(
+        value for name, value in report.user_properties if name == "mass_assignment"
+    )
     if report.passed:
         for line in report.capstdout.splitlines():
             line = line.strip()
@@ -307,6 +320,14 @@ def pytest_terminal_summary(terminalreporter):
     """Print the security figures the suite measured, so CI logs carry them."""
     for line in _FIGURES:
         terminalreporter.write_line(line)
+    if _MASS_ASSIGNMENT:
+        # A failed submission counts too: its differences are what "changed" counts.
+        terminalreporter.write_line(
+            f"[security] mass assignment: {len({e for e, *_ in _MASS_ASSIGNMENT})} forms, "
+            f"{sum(n for _e, n, _c in _MASS_ASSIGNMENT)} extra fields, "
+            f"{sum(c for *_, c in _MASS_ASSIGNMENT)} changed "
+            f"({len(_MASS_ASSIGNMENT)} submissions, one per role that may send the form)"
+        )
     if not _MATRIX:
         return
     endpoints = {entry.split("[")[0] for entry, *_ in _MATRIX}

@@ -373,7 +373,9 @@ def verify_chain(batch: int = 5000, checkpoints=None) -> VerifyResult:
     try:
         marks = cps.read_checkpoints() if checkpoints is None else checkpoints
     except cps.CheckpointError as error:
-        return VerifyResult(0, None, "checkpoint_invalid", detail={"line": error.line})
+        return VerifyResult(
+            0, None, "checkpoint_invalid", detail={"line": error.line, "why": error.why}
+        )
     result = _walk(batch, {mark.seq for mark in marks})
     result.checkpoints = len(marks)
     if result.ok:

@@ -8,12 +8,15 @@ import sys
 from pathlib import Path
 
 from referral.crypto.keyring import PURPOSES, write_active, write_key_file
+from referral.crypto.signing import write_key_pair
 
 
 def ensure_dev_keys(directory: Path) -> bool:
-    """Create one key of each purpose unless a ring is already there. True if created."""
+    """Create one key of each purpose unless a ring is already there, and the audit
+    checkpoints' signing pair unless it is there (a ring made before checkpoints were
+    signed with Ed25519 gains it). True if anything was created."""
     if (directory / "active.json").exists():
-        return False
+        return write_key_pair(directory)
     active = {}
     for purpose in PURPOSES:
         key_id = f"{purpose}-1"
@@ -21,6 +24,7 @@ def ensure_dev_keys(directory: Path) -> bool:
             write_key_file(directory, key_id)
         active[purpose] = key_id
     write_active(directory, active)
+    write_key_pair(directory)
     return True
 
 

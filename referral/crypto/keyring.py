@@ -3,12 +3,14 @@
 Layout of the keys directory (mode 0700, files 0400/0600):
 
     kek-1.key  kek-2.key  bidx-1.key  audit-1.key  active.json
+    checkpoint-ed25519.pem  checkpoint-ed25519.pub.pem
 
 Each ``*.key`` file holds 32 random bytes, base64-encoded. ``active.json`` names the
 key of each purpose that new writes use, e.g. ``{"kek": "kek-2", "bidx": "bidx-1",
 "audit": "audit-1"}``. Older keys stay in the ring so that what they protect stays
 readable until it has been re-wrapped (add, roll out, then promote: see
-docs/encryption.md).
+docs/encryption.md). The two ``checkpoint-ed25519`` files are the audit checkpoints'
+signing pair (referral/crypto/signing.py), not part of the ring.
 """
 
 from __future__ import annotations

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 from referral.auth.permissions import Role
 from referral.cases import service as cases
-from referral.cases.models import (
-    ConsentDecision,
-    ConsentGiver,
-    ConsentKind,
-    ConsentMethod,
-    ErasureReason,
-)
-from referral.cases.service import consent
-from referral.directory.models import OrganisationType, ServiceType
+from referral.cases.models import ErasureReason
+from referral.directory.models import OrganisationType
 from referral.extensions import db
 from referral.referrals import service
-from referral.referrals.models import ReferralStatus, Urgency
+from referral.referrals.models import ReferralStatus
 from tests import factories
 from tests.access.matrix import builder
+from tests.helpers import refer
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 REFERRAL_SCOPES = ("to_me", "to_other", "withdrawn", "completed", "erased")
@@ -35,32 +29,7 @@ def send(world, org, name="Aigul Referred", *, paper=False):
     worker = world.users["caseworker"]
     case = cases.open_case(worker, cases.CaseInput(full_name=name, phone="0555 321 654"))
     db.session.flush()
-    consent.record_consent(
-        worker,
-        case,
-        consent.ConsentInput(
-            kind=ConsentKind.RELEASE,
-            decision=ConsentDecision.GIVEN,
-            given_by=ConsentGiver.SURVIVOR,
-            method=ConsentMethod.VERBAL,
-            service_types=(ServiceType.POLICE_INTERNAL_AFFAIRS,),
-        ),
-        consent.history_version(case),
-    )
-    referral = service.send_referral(
-        worker,
-        case,
-        service.ReferralInput(
-            to_org_id=org.id,
-            service_type=ServiceType.POLICE_INTERNAL_AFFAIRS,
-            urgency=Urgency.URGENT,
-            shared_items=("name", "safe_contact"),
-            summary="She needs protection from her husband.",
-            on_paper=paper,
-        ),
-    )
-    db.session.flush()
-    return referral
+    return refer(worker, case, org.id, on_paper=paper)
 
 
 @builder("to_me_referral")

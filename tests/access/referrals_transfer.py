@@ -28,7 +28,7 @@ from referral.referrals.service.lifecycle import ReferralInput
 from tests import factories
 from tests.access.cases import MISSING, _reader
 from tests.access.matrix import NOT_FOUND, OK, REDIRECT, Entry, builder, only
-from tests.referrals.test_lifecycle import release
+from tests.helpers import release
 
 CONFLICT = 409
 REFUSED = 422

@@ -29,16 +29,14 @@ import tests.access.committees
 import tests.access.directory  # noqa: F401
 from referral.auth.access import declaration
 from referral.auth.permissions import ROLE_PERMISSIONS, Permission, Role
-from referral.directory.models import OrganisationType, ServiceType
+from referral.directory.models import OrganisationType
 from referral.extensions import db
 from referral.notifications.models import Notification, NotificationKind
-from referral.referrals import service as referrals
-from referral.referrals.models import Urgency
 from tests import factories
 from tests.access.matrix import NOT_FOUND, World, builder
 from tests.access.referrals_transfer import _send as send_transfer
 from tests.conftest import Browser
-from tests.referrals.test_lifecycle import release
+from tests.helpers import refer
 
 # Permissions without an organisation scope, by design: holding one of them is not a
 # way into another organisation's objects, so it does not make its holder an attacker.
@@ -98,20 +96,7 @@ def _foreign_referral(world):
     worker = world.users["other_caseworker"]
     case = world.get("other_org_case")
     police = factories.OrganisationFactory(org_type=OrganisationType.POLICE)
-    release(worker, case, (ServiceType.POLICE_INTERNAL_AFFAIRS,))
-    referral = referrals.send_referral(
-        worker,
-        case,
-        referrals.ReferralInput(
-            to_org_id=police.id,
-            service_type=ServiceType.POLICE_INTERNAL_AFFAIRS,
-            urgency=Urgency.URGENT,
-            shared_items=("name", "safe_contact"),
-            summary="She needs protection.",
-        ),
-    )
-    db.session.flush()
-    return referral
+    return refer(worker, case, police.id, summary="She needs protection.")
 
 
 @builder("idor:transfer")

@@ -4,15 +4,18 @@ chain rewritten by someone who holds the key."""
 
 from __future__ import annotations
 
+import base64
 import json
 from types import SimpleNamespace
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, text
 
 from referral.audit import checkpoints
 from referral.audit import service as audit
 from referral.audit.models import GENESIS_HASH, AuditEvent
+from referral.crypto import signing
 from referral.extensions import db
 
 
@@ -56,7 +59,7 @@ def test_a_checkpoint_is_a_signed_line_appended_outside_the_database(checkpoint_
     second = checkpoints.write_checkpoint()
     lines = (checkpoint_dir / checkpoints.FILE_NAME).read_text().splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [first.seq, second.seq] == [3, 5]
-    assert all(len(json.loads(line)["mac"]) == 64 for line in lines)
+    assert all(json.loads(line)["key_id"].startswith("ed25519:") for line in lines)
     result = audit.verify_chain()
     assert result.ok
     assert result.checkpoints == 2
@@ -118,7 +121,11 @@ def test_a_forged_checkpoint_line_is_refused(checkpoint_dir):
     line["seq"] = 2  # moved back to hide what came after, without the key
     path.write_text(path.read_text() + json.dumps(line) + "\n")
     result = audit.verify_chain()
-    assert (result.ok, result.reason, result.detail) == (False, "checkpoint_invalid", {"line": 2})
+    assert (result.ok, result.reason, result.detail) == (
+        False,
+        "checkpoint_invalid",
+        {"line": 2, "why": "bad_signature"},
+    )
 
 
 def _run(app, *args):
@@ -156,3 +163,92 @@ def test_checkpoint_without_a_directory_is_a_clear_refusal(app):
     result = _run(app, "checkpoint")
     assert result.exit_code == 1
     assert "AUDIT_CHECKPOINT_DIR is not set" in result.output
+
+
+# --- Ed25519 signatures -----------------------------------------------------------------
+
+
+def test_checkpoints_are_signed_with_ed25519_and_verify_with_the_public_key_only(
+    app, checkpoint_dir, tmp_path, monkeypatch
+):
+    _chain(2)
+    db.session.commit()
+    assert _run(app, "checkpoint").exit_code == 0
+    (line,) = (checkpoint_dir / checkpoints.FILE_NAME).read_text().splitlines()
+    data = json.loads(line)
+    assert "mac" not in data
+    assert data["key_id"].startswith("ed25519:")
+    assert len(base64.b64decode(data["sig"])) == 64
+    # A verifier's machine: the public key and nothing that can sign.
+    public = tmp_path / "verifier" / signing.PUBLIC_FILE
+    public.parent.mkdir()
+    public.write_bytes(checkpoints.public_key_path().read_bytes())
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_PUBLIC_KEY", str(public))
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_SIGNING_KEY", str(tmp_path / "none.pem"))
+    result = _run(app, "verify")
+    assert result.exit_code == 0, result.output
+    assert "1 checkpoint(s) matched" in result.output
+    refused = _run(app, "checkpoint")
+    assert refused.exit_code == 1
+    assert "no checkpoint signing key" in refused.output
+
+
+def _signed_by(key, seq: int, entry_hash: str) -> str:
+    mark = checkpoints.Checkpoint(
+        seq=seq,
+        entry_hash=entry_hash,
+        at="2026-12-03T10:00:00+00:00",
+        key_id=signing.fingerprint(key.public_key()),
+    )
+    line = json.loads(mark.payload())
+    line["sig"] = checkpoints._signature(key, mark)
+    return json.dumps(line)
+
+
+def test_a_checkpoint_signed_with_another_key_is_refused_with_exit_1(app, checkpoint_dir):
+    _chain(3)
+    db.session.commit()
+    assert _run(app, "checkpoint").exit_code == 0
+    path = checkpoint_dir / checkpoints.FILE_NAME
+    tip = json.loads(path.read_text())
+    forger = Ed25519PrivateKey.generate()
+    # Moved back to entry 2 to hide what came after, signed with a key of the forger's.
+    path.write_text(path.read_text() + _signed_by(forger, 2, "0" * 64) + "\n")
+    result = _run(app, "verify")
+    assert result.exit_code == 1
+    assert "checkpoint file line 2 is signed with another key than ours" in result.output
+    assert "Traceback" not in result.output
+    # The same forged line claiming our key id: its signature does not match.
+    ours = signing.fingerprint(signing.load_public(checkpoints.public_key_path()))
+    forged = json.loads(_signed_by(forger, 2, tip["hash"]))
+    forged["key_id"] = ours
+    path.write_text(json.dumps(tip) + "\n" + json.dumps(forged) + "\n")
+    result = _run(app, "verify")
+    assert result.exit_code == 1
+    assert "line 2 does not match its signature" in result.output
+
+
+def test_checkpoints_signed_with_hmac_before_still_verify(app, checkpoint_dir):
+    """Lines written before Ed25519 (an HMAC under the ring's audit key) stay valid
+    next to the new ones; one altered is refused."""
+    _chain(2)
+    tip = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc())
+    ).first()
+    key_id, key = checkpoints._keyring().active_key("audit")
+    old = checkpoints.Checkpoint(tip.seq, tip.entry_hash, "2026-11-01T10:00:00+00:00", key_id)
+    line = {**json.loads(old.payload()), "mac": checkpoints._mac(key, old)}
+    checkpoint_dir.mkdir(parents=True)
+    path = checkpoint_dir / checkpoints.FILE_NAME
+    path.write_text(json.dumps(line) + "\n")
+    _chain(1)
+    checkpoints.write_checkpoint()
+    result = audit.verify_chain()
+    assert (result.ok, result.checkpoints) == (True, 2)
+    altered = {**line, "seq": 1}
+    path.write_text(json.dumps(altered) + "\n")
+    result = audit.verify_chain()
+    assert (result.reason, result.detail) == (
+        "checkpoint_invalid",
+        {"line": 1, "why": "bad_signature"},
+    )

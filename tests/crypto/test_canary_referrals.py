@@ -17,16 +17,14 @@ from referral.audit.models import AuditEvent
 from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.cases import service as cases
-from referral.cases.models import ConsentDecision, ConsentGiver, ConsentKind, ConsentMethod
-from referral.cases.service import consent
-from referral.directory.models import OrganisationType, ServiceType
+from referral.directory.models import OrganisationType
 from referral.extensions import db
-from referral.referrals import service
-from referral.referrals.models import Referral, Urgency
+from referral.referrals.models import Referral
 from tests import factories
 from tests.conftest import Browser
 from tests.crypto import canary
 from tests.crypto.committed import make_staff
+from tests.helpers import refer
 
 pytestmark = pytest.mark.no_db
 
@@ -54,30 +52,10 @@ def _send(worker_id) -> tuple[str, str]:
     worker = db.session.get(User, worker_id)
     case = cases.open_case(worker, cases.CaseInput(full_name="Aigul Referred"))
     db.session.flush()
-    consent.record_consent(
-        worker,
-        case,
-        consent.ConsentInput(
-            kind=ConsentKind.RELEASE,
-            decision=ConsentDecision.GIVEN,
-            given_by=ConsentGiver.SURVIVOR,
-            method=ConsentMethod.VERBAL,
-            service_types=(ServiceType.POLICE_INTERNAL_AFFAIRS,),
-        ),
-        consent.history_version(case),
-    )
     police = factories.OrganisationFactory(org_type=OrganisationType.POLICE)
     officer = factories.UserFactory(role=Role.PROVIDER, organisation=police)
-    referral = service.send_referral(
-        worker,
-        case,
-        service.ReferralInput(
-            to_org_id=police.id,
-            service_type=ServiceType.POLICE_INTERNAL_AFFAIRS,
-            urgency=Urgency.URGENT,
-            shared_items=("name", "summary"),
-            summary=CANARIES["summary"],
-        ),
+    referral = refer(
+        worker, case, police.id, items=("name", "summary"), summary=CANARIES["summary"]
     )
     db.session.commit()
     return str(referral.id), officer.username

@@ -79,5 +79,25 @@ def test_keygen_makes_development_keys_and_says_so(tmp_path, capsys):
         "kek-1.key",
     ]
     assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in directory.glob("*.key"))
+    assert sorted(p.name for p in directory.glob("*.pem")) == [
+        "checkpoint-ed25519.pem",
+        "checkpoint-ed25519.pub.pem",
+    ]
+    assert oct((directory / "checkpoint-ed25519.pem").stat().st_mode & 0o777) == "0o600"
     assert keygen.main([str(directory)]) == 0
     assert "already present" in capsys.readouterr().out
+
+
+def test_keygen_adds_the_checkpoint_pair_to_a_ring_made_before_it(tmp_path, capsys):
+    """`make keys` on a key directory of an earlier version: the ring is left as it is,
+    the signing pair is added."""
+    directory = tmp_path / "keys"
+    keygen.main([str(directory)])
+    ring_before = {p.name: p.read_bytes() for p in directory.glob("*.key")}
+    for name in ("checkpoint-ed25519.pem", "checkpoint-ed25519.pub.pem"):
+        (directory / name).unlink()
+    capsys.readouterr()
+    assert keygen.main([str(directory)]) == 0
+    assert "Created development keys" in capsys.readouterr().out
+    assert (directory / "checkpoint-ed25519.pem").exists()
+    assert {p.name: p.read_bytes() for p in directory.glob("*.key")} == ring_before

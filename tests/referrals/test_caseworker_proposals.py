@@ -14,13 +14,8 @@ from referral.auth.permissions import Role
 from referral.cases import service as cases
 from referral.cases.models import (
     AgeBand,
-    ConsentDecision,
-    ConsentGiver,
-    ConsentKind,
-    ConsentMethod,
     Sex,
 )
-from referral.cases.service import consent
 from referral.committees.service import pathways
 from referral.directory.models import (
     EligibleSex,
@@ -35,6 +30,7 @@ from referral.referrals.service import lifecycle, proposals
 from referral.referrals.service.lifecycle import ReferralError
 from referral.referrals.service.proposals import SendInput, StepState, Survivor
 from tests import factories
+from tests.helpers import release
 
 POLICE = ServiceType.POLICE_INTERNAL_AFFAIRS
 HEALTH = ServiceType.HEALTH_PRIMARY_CARE
@@ -83,23 +79,6 @@ def provider(
     user = factories.UserFactory(role=Role.PROVIDER, organisation=org) if account else None
     db.session.expire(org, ["services"])
     return SimpleNamespace(org=org, service=service, user=user)
-
-
-def release(worker, case, types=(), org_ids=()):
-    consent.record_consent(
-        worker,
-        case,
-        consent.ConsentInput(
-            kind=ConsentKind.RELEASE,
-            decision=ConsentDecision.GIVEN,
-            given_by=ConsentGiver.SURVIVOR,
-            method=ConsentMethod.VERBAL,
-            service_types=tuple(types),
-            organisation_ids=tuple(org_ids),
-        ),
-        consent.history_version(case),
-    )
-    db.session.flush()
 
 
 def open_case(worker, rayon=None, *, age=30, sex=Sex.FEMALE, consent_to=()):

@@ -20,6 +20,7 @@ from referral.extensions import db
 from referral.referrals.models import Referral, ReferralEvent, ReferralStatus, Urgency
 from referral.referrals.service import proposals
 from tests import factories
+from tests.helpers import release
 from tests.referrals.test_caseworker_proposals import (
     CANARY_NOTE,
     HEALTH,
@@ -28,7 +29,6 @@ from tests.referrals.test_caseworker_proposals import (
     open_case,
     places,
     provider,
-    release,
     send_input,
 )
 

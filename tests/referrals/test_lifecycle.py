@@ -22,10 +22,7 @@ from referral.cases import policy as case_policy
 from referral.cases import service as cases
 from referral.cases.models import (
     CaseEvent,
-    ConsentDecision,
-    ConsentGiver,
     ConsentKind,
-    ConsentMethod,
     ErasureReason,
 )
 from referral.cases.service import consent
@@ -53,6 +50,7 @@ from referral.referrals.service.lifecycle import (
     ReferralInput,
 )
 from tests import factories
+from tests.helpers import release
 
 S = ReferralStatus
 SERVICE_OF = {
@@ -88,23 +86,6 @@ def provider(org_type=OrganisationType.POLICE):
         user=factories.UserFactory(role=Role.PROVIDER, organisation=org),
         service_type=SERVICE_OF[org_type],
     )
-
-
-def release(worker, case, types=(), org_ids=()):
-    consent.record_consent(
-        worker,
-        case,
-        consent.ConsentInput(
-            kind=ConsentKind.RELEASE,
-            decision=ConsentDecision.GIVEN,
-            given_by=ConsentGiver.SURVIVOR,
-            method=ConsentMethod.VERBAL,
-            service_types=tuple(types),
-            organisation_ids=tuple(org_ids),
-        ),
-        consent.history_version(case),
-    )
-    db.session.flush()
 
 
 def withdraw_release(worker, case):

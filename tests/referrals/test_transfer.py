@@ -23,13 +23,13 @@ from referral.referrals import policy
 from referral.referrals.models import DeclineReason, ReferralStatus, Urgency
 from referral.referrals.service import lifecycle, transfer
 from referral.referrals.service.lifecycle import ReferralError, ReferralInput
+from tests.helpers import release
 from tests.referrals.test_lifecycle import (
     acting,
     centre,
     events_of,
     open_case,
     provider,
-    release,
     send,
     withdraw_release,
 )

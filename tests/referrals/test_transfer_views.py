@@ -19,7 +19,8 @@ from referral.referrals.models import DeclineReason, Referral, ReferralStatus, U
 from referral.referrals.service import lifecycle, transfer
 from referral.referrals.service.lifecycle import ReferralInput
 from tests import factories
-from tests.referrals.test_lifecycle import centre, provider, release
+from tests.helpers import release
+from tests.referrals.test_lifecycle import centre, provider
 
 S = ReferralStatus
 NAME = "Aizada Movingova"

@@ -39,6 +39,7 @@ from referral.stats.models import StatsIncident
 from referral.stats.policy import Scope, ScopeKind, scope_for
 from referral.stats.queries import Filters
 from tests import factories
+from tests.helpers import release
 from tests.referrals.test_lifecycle import provider, send
 
 NOW = datetime.now(UTC)
@@ -225,19 +226,7 @@ def test_the_facts_equal_the_live_figures_and_the_services_keep_them_so(country,
             assert _counted_incidents(case) == 0  # no reporting consent yet
             _reporting(worker, case)
             assert _counted_incidents(case) == 1
-            consent.record_consent(
-                worker,
-                case,
-                consent.ConsentInput(
-                    kind=ConsentKind.RELEASE,
-                    decision=ConsentDecision.GIVEN,
-                    given_by=ConsentGiver.SURVIVOR,
-                    method=ConsentMethod.VERBAL,
-                    service_types=(police.service_type,),
-                    organisation_ids=(police.org.id,),
-                ),
-                consent.history_version(case),
-            )
+            release(worker, case, (police.service_type,), (police.org.id,))
             referral = send(worker, case, police)
             if i:
                 lifecycle.provider_step(
