@@ -159,7 +159,7 @@ class OwnStack:
             "-D",
             str(self.dir / "pg"),
             "-l",
-            str(self.dir / "pg.log"),
+            str(self.dir / "pgsock" / "server.log"),  # a directory the server may write
             "-w",
             "-o",
             f"-p {self.pg_port} -k {self.dir / 'pgsock'} -c listen_addresses=127.0.0.1",
