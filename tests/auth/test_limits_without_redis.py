@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from referral.auth.permissions import Role
+from referral.extensions import limiter
 from tests.conftest import TEST_PASSWORD, Browser
 from tests.crypto.committed import committed_app, make_staff
 
@@ -23,13 +24,20 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def app_without_redis(tmp_path):
+    # One Limiter object serves every app of the process, and init_app points it at this
+    # app's storage: put back the suite's (memory) storage for the tests that follow.
+    saved = dict(limiter.__dict__)
     config = {
         "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{_closed_port()}/0",
         "LOGIN_RATE_LIMIT": "30 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "3 per minute",
     }
-    with committed_app(tmp_path, "no_redis", config=config) as (app, _url):
-        yield app
+    try:
+        with committed_app(tmp_path, "no_redis", config=config) as (app, _url):
+            yield app
+    finally:
+        limiter.__dict__.clear()
+        limiter.__dict__.update(saved)
 
 
 def test_staff_sign_in_and_work_while_redis_is_down(app_without_redis):
