@@ -260,7 +260,7 @@ class Server:
     def start(self) -> None:
         env = {**os.environ, "BENCH_DATABASE_URL": self.url, "PYTHONPATH": str(ROOT)}
         env.update(self.extra_env())
-        self.proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        self.proc = subprocess.Popen(
             [
                 *(sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}"),
                 *self.gunicorn_args,

@@ -55,6 +55,11 @@ PASSWORD_MAX_LENGTH = 128
 
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_ENABLED = True
+# Redis away (production keeps the limits there): each process counts in its own memory
+# until Redis answers again, rather than every sign-in failing. Guessing stays bounded:
+# the per-account limit holds in each process, and the account's lockout below lives in
+# the database, not in Redis. Staff who cannot sign in cannot reach a survivor's case.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 # Failed sign-ins only (a success is never counted). Per address: loose enough for an
 # office of many staff behind one public address mistyping at 9:00. Per account: tight,
 # from any address, since that is where guessing a password happens.

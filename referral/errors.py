@@ -1,11 +1,15 @@
 """Friendly error pages in the user's language. A 500 rolls the session back and
 shows nothing of what failed: no stack trace, no values."""
 
+import contextlib
 import uuid
 
 from flask import Flask, g, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
@@ -48,7 +52,18 @@ MESSAGES = {
             "the administrator the reference below."
         ),
     ),
+    503: (
+        _l("Briefly unavailable"),
+        _l(
+            "The service is briefly unavailable. Please wait a minute and try again. "
+            "If you were saving something, open the page again to check whether it was saved."
+        ),
+    ),
 }
+
+# Seconds a browser (or a script) is told to wait before trying again: about what a
+# PostgreSQL restart or a failover takes.
+RETRY_AFTER_SECONDS = 10
 
 
 def render_error(code: int):
@@ -77,6 +92,30 @@ def register_error_handlers(app: Flask) -> None:
         # (409), and nothing of it is written: every versioned record, every view.
         db.session.rollback()
         return render_error(409)
+
+    def database_unavailable(error):
+        # PostgreSQL restarting, a failover, a full pool: the request could not be done
+        # and may be tried again in a moment (503, Retry-After), not a fault of the code
+        # (500). The page itself must not touch the database: the user's language is
+        # taken while their row is still loaded, then they are shown as signed out.
+        # If loading the user was what failed, the browser's language is used instead.
+        with contextlib.suppress(SQLAlchemyError):
+            get_locale()
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.remove()
+        g._login_user = app.login_manager.anonymous_user()
+        app.logger.error(
+            "database unavailable (%s) in request %s",
+            type(getattr(error, "orig", None) or error).__name__,
+            getattr(g, "request_id", "-"),
+        )
+        body, code = render_error(503)
+        return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for kind in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.register_error_handler(kind, database_unavailable)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

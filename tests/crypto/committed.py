@@ -30,8 +30,11 @@ def _admin_engine(url):
 
 
 @contextlib.contextmanager
-def committed_app(tmp_path: Path, suffix: str, *, postgres: bool | None = None):
-    """Yield (app, database_url). The database and keys are removed afterwards."""
+def committed_app(
+    tmp_path: Path, suffix: str, *, postgres: bool | None = None, config: dict | None = None
+):
+    """Yield (app, database_url). The database and keys are removed afterwards. `config`
+    adds settings to the testing ones."""
     postgres = is_postgres() if postgres is None else postgres
     keys = tmp_path / f"keys-{suffix}"
     ensure_dev_keys(keys)
@@ -46,7 +49,12 @@ def committed_app(tmp_path: Path, suffix: str, *, postgres: bool | None = None):
     else:
         url = f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
     app = create_app(
-        {"REFERRAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": str(keys)}
+        {
+            "REFERRAL_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "KEYS_DIR": str(keys),
+            **(config or {}),
+        }
     )
     with app.app_context():
         upgrade()

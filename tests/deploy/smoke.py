@@ -266,6 +266,13 @@ def check_probes_and_headers(base: str, verify, production: bool = True) -> None
     check(headers.get("Referrer-Policy") == "no-referrer", "no Referrer-Policy")
     check(headers.get("Cache-Control") == "no-store", "pages are cacheable")
     check("nginx/" not in headers.get("Server", ""), "nginx announces its version")
+    # The app's own redirect to the slash-ended path is absolute: it must keep the
+    # proxy's port (found by bench.load: it sent people to the same path on 443).
+    slash = requests.get(f"{base}/cases", verify=verify, timeout=10, allow_redirects=False)
+    check(
+        slash.headers.get("Location", "").startswith(f"{base}/cases/"),
+        f"/cases redirects to {slash.headers.get('Location')!r}, not under {base}",
+    )
 
 
 def run(
