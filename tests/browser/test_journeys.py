@@ -342,6 +342,15 @@ def _admin(j: Journey, state: dict) -> None:
     org = _read(lambda s: s.scalar(select(User.organisation_id).where(User.username == username)))
     assert str(org) == organisation
 
+    # A rights page changed: the earlier text is kept, and the history shows the change.
+    j.go("/info/police/edit")
+    added = f"Ask for the officer's name ({j.lang}, {p.viewport_size['width']} px)."
+    p.fill("#body_en", p.input_value("#body_en") + "\n\n" + added)
+    j.submit()
+    j.click("main a[href$='/info/police/history']", shot="info-history")
+    j.click("main a[href*='/info/police/history/']", shot="info-version")
+    assert added in p.locator("main ins").last.inner_text()
+
 
 def _auditor(j: Journey, state: dict) -> None:
     p = j.page
