@@ -26,7 +26,7 @@ from referral.directory.models import (
     ServiceLanguage,
     Site,
 )
-from referral.info.models import InfoPage
+from referral.info.models import InfoPage, InfoPageVersion
 from referral.notifications.models import Notification
 from referral.referrals.models import Referral, ReferralEvent
 from referral.stats.models import StatsCase, StatsIncident, StatsReferral
@@ -44,6 +44,7 @@ __all__ = [
     "CommitteeActivity",
     "CommitteeMember",
     "InfoPage",
+    "InfoPageVersion",
     "Location",
     "Notification",
     "Organisation",

@@ -65,7 +65,7 @@ def test_demo_seed_is_repeatable_and_prints_logins(app):
         assert username in first.output
     assert "demo-pathway-2026" in first.output
     assert "flask demo code supervisor" in first.output
-    assert "4 fictional cases." in first.output
+    assert "40 fictional cases." in first.output
     orgs = db.session.query(Organisation).count()
     users = db.session.query(User).count()
     assert "Sign in at http://127.0.0.1:5000 " in first.output

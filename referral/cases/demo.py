@@ -18,7 +18,12 @@ from sqlalchemy import func, select
 from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.cases import service, timeutil
-from referral.cases.models.assessment import NeedPriority, PerpetratorRelationship, RiskFactor
+from referral.cases.models.assessment import (
+    NeedPriority,
+    PerpetratorRelationship,
+    PlaceType,
+    RiskFactor,
+)
 from referral.cases.models.case import Case, ContactMethod, ReferralSource, RiskLevel, Sex
 from referral.cases.models.closure import ClosureCheck, ClosureReason
 from referral.cases.models.consent import (
@@ -243,3 +248,105 @@ def seed(username: str = "caseworker") -> int:
     _consents(user, cases[3], child=True)
     db.session.flush()
     return len(cases)
+
+
+# --- counted cases for the Sokuluk committee's statistics --------------------------------
+
+COUNTED_RAYON = "41708222000000"  # Sokuluk, Chüy: the demo committee's area
+COUNTED_OWNER = "chuy-caseworker"  # a caseworker of the Chüy crisis centre, not a login
+_FIRST = ("Айым", "Гүлсара", "Назира", "Чынара", "Мээрим", "Жамиля", "Асель", "Бурул")
+_LAST = ("Абдыкадырова", "Бообекова", "Дөөлөтова", "Эсенова", "Жусупова", "Кадырова")
+# (GBV type's questions, relationship of the main perpetrator, place): cycled so that
+# each type, relationship and month holds at least the publication threshold of 5.
+_R, _P = PerpetratorRelationship, PlaceType
+_PATTERNS = (
+    ({"q_physical_assault": True}, _R.INTIMATE_PARTNER, _P.SHARED_HOME),
+    ({"q_psychological": True}, _R.INTIMATE_PARTNER, _P.SHARED_HOME),
+    ({"q_sexual_contact": True}, _R.FAMILY_OTHER, _P.SURVIVOR_HOME),
+    ({"q_denial": True}, _R.INTIMATE_PARTNER, _P.SHARED_HOME),
+    ({"q_penetration": True}, _R.FAMILY_FRIEND, _P.STREET),
+    ({"q_forced_marriage": True}, _R.COMMUNITY_MEMBER, _P.PERPETRATOR_HOME),
+)
+_QUESTIONS = (
+    "q_penetration",
+    "q_sexual_contact",
+    "q_physical_assault",
+    "q_forced_marriage",
+    "q_denial",
+    "q_psychological",
+)
+COUNTED_CASES = 36  # 6 types x 6 months
+
+
+def _counted_incident(pattern: int, days_ago: int, place_id) -> incidents.IncidentInput:
+    answers, _relationship, place = _PATTERNS[pattern]
+    # The classification asks the questions in order: the ones before the answer are "no".
+    asked = {}
+    for question in _QUESTIONS:
+        asked[question] = answers.get(question, False)
+        if asked[question]:
+            break
+    day = timeutil.local_now().date() - timedelta(days=days_ago)
+    return incidents.IncidentInput(
+        incident_date=day,
+        report_date=day + timedelta(days=days_ago % 3),
+        place_type=place,
+        location_id=place_id,
+        **asked,
+    )
+
+
+def seed_counted(username: str = COUNTED_OWNER) -> int:
+    """Fictional Sokuluk cases with reporting consent, enough for the committee's
+    dashboard and monthly report to publish figures (fewer than the threshold in a scope
+    publish nothing, and the page then offers no export). Once: none while their owner
+    has any case. Returns how many were opened."""
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    rayon = location_by_code(COUNTED_RAYON)
+    if user is None or user.role != Role.CASEWORKER or rayon is None:
+        return 0
+    owned = db.session.execute(
+        select(func.count()).select_from(Case).where(Case.owner_id == user.id)
+    ).scalar_one()
+    if owned:
+        return 0
+    common = {"given_by": ConsentGiver.SURVIVOR, "method": ConsentMethod.VERBAL}
+    for number in range(COUNTED_CASES):
+        pattern, month = number % len(_PATTERNS), number // len(_PATTERNS)
+        case = service.open_case(
+            user,
+            service.CaseInput(
+                full_name=f"{_FIRST[number % len(_FIRST)]} {_LAST[number % len(_LAST)]}",
+                birth_date=date(1968 + number, 1 + number % 12, 1 + number % 27),
+                sex=Sex.MALE if number % 9 == 8 else Sex.FEMALE,
+                referral_source=ReferralSource.SELF,
+                residence_location_id=rayon.id,
+            ),
+        )
+        db.session.flush()
+        for kind in (ConsentKind.SERVICES, ConsentKind.REPORTING):
+            consent.record_consent(
+                user,
+                case,
+                consent.ConsentInput(
+                    kind=kind,
+                    decision=ConsentDecision.GIVEN,
+                    mandatory_reporting_explained=True,
+                    **common,
+                ),
+                consent.history_version(case),
+            )
+        # Mid-month, one month apart: six months of reports.
+        incident = incidents.add_incident(
+            user, case, _counted_incident(pattern, 12 + 30 * month + number % 5, rayon.id)
+        )
+        perpetrators.add_perpetrator(
+            user,
+            case,
+            incident,
+            perpetrators.PerpetratorInput(
+                relationship_to_survivor=_PATTERNS[pattern][1], is_primary=True, sex=Sex.MALE
+            ),
+        )
+    db.session.flush()
+    return COUNTED_CASES

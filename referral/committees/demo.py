@@ -210,7 +210,11 @@ LOCAL_PROVIDERS = {
     "legal": "State Legal Aid Centre, {oblast} Region",
     "shelter": "{oblast} Safe House",
     "social": "{rayon} District Department of Labour, Social Security and Migration",
+    "forensic": "Forensic Medical Examination Office, {oblast} Region",
 }
+# Where the local provider offers another type than the national default: the state's
+# legal aid centre, not an NGO, serves the rayons.
+LOCAL_TYPES = {"legal": ST.LEGAL_AID_STATE}
 
 
 def _local(spec: dict) -> dict[str, str]:
@@ -254,11 +258,14 @@ def seed() -> int:
         coordinator = _add_members(committee, spec)
         _add_activities(committee, spec, coordinator)
         for keys in spec["versions"]:
-            _publish(committee.pathway, keys, orgs, coordinator or admin, _local(spec))
+            _publish(committee.pathway, keys, orgs, coordinator or admin, _local(spec), LOCAL_TYPES)
         added += 1
     national = service.national_pathway()
     if not national.versions:
-        _publish(national, NATIONAL_STEPS, {}, admin)
+        # The national default names no provider but the Bishkek police for its police
+        # step, so that a referral along it from the capital finds the district inspector.
+        police = {POLICE: orgs[POLICE]} if POLICE in orgs else {}
+        _publish(national, NATIONAL_STEPS, police, admin)
     db.session.flush()
     return added
 
@@ -318,13 +325,19 @@ def _add_activities(committee: Committee, spec: dict, by: User | None) -> None:
 
 
 def _publish(
-    pathway: Pathway, keys: list[str], orgs: dict, by: User | None, local: dict | None = None
+    pathway: Pathway,
+    keys: list[str],
+    orgs: dict,
+    by: User | None,
+    local: dict | None = None,
+    types: dict | None = None,
 ) -> None:
     draft = service.start_draft(pathway, by)
     for step in list(draft.steps):  # a new version starts as a copy: rebuild it
         service.remove_step(step)
     for key in keys:
         service_type, hours, (en, ru, ky), providers = STEPS[key]
+        service_type = (types or {}).get(key, service_type)
         step = service.add_step(
             draft,
             service.StepInput(

@@ -177,8 +177,9 @@ def seed_demo() -> SeedSummary:
             summary.with_code[username] = secret
     db.session.flush()
     summary.services_added = directory_demo.seed()
+    summary.users_added += _counted_cases_owner()
     summary.committees_added = committees_demo.seed()
-    summary.cases_added = cases_demo.seed()
+    summary.cases_added = cases_demo.seed() + cases_demo.seed_counted()
     db.session.flush()
     referrals_demo.seed()
     db.session.flush()
@@ -191,6 +192,29 @@ def seed_demo() -> SeedSummary:
         "fictional cases": _count(Case),
     }
     return summary
+
+
+def _counted_cases_owner() -> int:
+    """The Chüy crisis centre's caseworker, who owns the Sokuluk cases the committee's
+    statistics count. Not a demo login: the password is random and never shown (an
+    admin can reset it). Returns 1 when created by this run."""
+    if accounts.get_user_by_username(cases_demo.COUNTED_OWNER) is not None:
+        return 0
+    centre = db.session.execute(
+        select(Organisation).where(Organisation.name_en == directory_demo.CHUY_CRISIS_CENTRE)
+    ).scalar_one_or_none()
+    if centre is None:
+        return 0
+    accounts.create_user(
+        accounts.UserInput(
+            username=cases_demo.COUNTED_OWNER,
+            full_name="Saltanat Caseworker",
+            email=None,
+            role=Role.CASEWORKER,
+            organisation_id=centre.id,
+        )
+    )
+    return 1
 
 
 def _count(model) -> int:

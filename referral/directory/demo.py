@@ -116,6 +116,10 @@ PROVIDERS = (
             Offer(ST.POLICE_INTERNAL_AFFAIRS, "Duty unit: reports of violence",
                   "Дежурная часть: заявления о насилии", "Кезметчи бөлүк: зомбулук боюнча арыздар",
                   is_24h=True),
+            Offer(ST.POLICE_DISTRICT_INSPECTOR,
+                  "District inspectors: reports and protection orders",
+                  "Участковые инспекторы: заявления и охранные ордера",
+                  "Участкалык инспекторлор: арыздар жана коргоо ордерлери"),
             Offer(ST.PROTECTION_ORDER_ISSUING, "Protection orders (family violence)",
                   "Охранные ордера (семейное насилие)", "Коргоо ордерлери (үй-бүлөлүк зомбулук)"),
         ),
@@ -148,6 +152,18 @@ PROVIDERS = (
                   "Care after rape (PEP, emergency contraception)",
                   "Помощь после изнасилования (ПКП, экстренная контрацепция)",
                   "Зордуктоодон кийинки жардам (ПКП, шашылыш контрацепция)", is_24h=True),
+        ),
+    ),
+    Provider(
+        "forensic", OT.HEALTH, LegalStatus.STATE, Sector.HEALTH,
+        "Forensic Medical Examination Office, {en} Region",
+        "Отделение судебно-медицинской экспертизы {ru_gen}",
+        "{ky} облусунун соттук-медициналык экспертиза бөлүмү",
+        "town",
+        (
+            Offer(ST.FORENSIC_MEDICAL_EXAMINATION, "Forensic medical examination",
+                  "Судебно-медицинская экспертиза", "Соттук-медициналык экспертиза",
+                  area="oblast"),
         ),
     ),
     Provider(
@@ -205,6 +221,9 @@ PROVIDERS = (
     ),
 )  # fmt: skip
 
+# The Chüy crisis centre's caseworker owns the demo's counted Sokuluk cases.
+CHUY_CRISIS_CENTRE = "Chüy Crisis Centre for Women and Children"
+
 # Services for the Bishkek organisations that referral.demo.service creates.
 BISHKEK_OFFERS = {
     "Bishkek Crisis Centre for Women": (
@@ -216,6 +235,10 @@ BISHKEK_OFFERS = {
         Offer(ST.POLICE_INTERNAL_AFFAIRS, "Duty unit: reports of violence",
               "Дежурная часть: заявления о насилии", "Кезметчи бөлүк: зомбулук боюнча арыздар",
               area="city", is_24h=True),
+        # The pathways' police step: the district inspector takes the report.
+        Offer(ST.POLICE_DISTRICT_INSPECTOR, "District inspectors: reports and protection orders",
+              "Участковые инспекторы: заявления и охранные ордера",
+              "Участкалык инспекторлор: арыздар жана коргоо ордерлери", area="city"),
     ),
     'Psychological Support Practice "Ishenim"': (
         Offer(ST.PSYCHOLOGIST_COUNSELLING, "Counselling", "Консультации психолога",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referral.db import Base, TimestampMixin, UUIDPrimaryKey
@@ -48,3 +48,34 @@ class InfoPage(UUIDPrimaryKey, TimestampMixin, Base):
             if title.strip() and body.strip():
                 return title, body, code
         return self.slug, "", lang
+
+
+class InfoPageVersion(UUIDPrimaryKey, Base):
+    """The text a page showed before an edit replaced it, as it was then: who wrote it,
+    when, and the lawyer's review it had. Written once, never changed; the text now
+    shown stays on `InfoPage`."""
+
+    __tablename__ = "info_page_versions"
+    __table_args__ = (UniqueConstraint("page_id", "version"),)
+
+    page_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("info_pages.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    title_ky: Mapped[str] = mapped_column(String(200))
+    title_ru: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    body_ky: Mapped[str] = mapped_column(Text)
+    body_ru: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    sources: Mapped[str] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_on: Mapped[datetime | None]
+    saved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    saved_at: Mapped[datetime]
+    replaced_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<InfoPageVersion {self.version}>"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_on is not None

@@ -3,6 +3,7 @@ confirms it, and bodies are turned into plain blocks (never HTML) for the templa
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from referral.audit import service as audit
 from referral.db import utcnow
 from referral.extensions import db
-from referral.info.models import LANGS, InfoPage
+from referral.info.models import LANGS, InfoPage, InfoPageVersion
 
 TEXT_FIELDS = tuple(f"{part}_{lang}" for lang in LANGS for part in ("title", "body"))
 
@@ -88,11 +89,14 @@ def save(page: InfoPage | None, values: dict, user) -> tuple[InfoPage, list[str]
         page = InfoPage(slug=slug, version=1)
         db.session.add(page)
     changed = [name for name, value in values.items() if getattr(page, name, None) != value]
+    before = {name: getattr(page, name) for name in (*TEXT_FIELDS, "sources")}
     for name, value in values.items():
         setattr(page, name, value)
     text_changed = creating or any(n in changed for n in (*TEXT_FIELDS, "sources"))
     review_reset = page.is_reviewed and text_changed and not creating
+    kept = None
     if text_changed and not creating:
+        kept = _keep_text(page, before)
         page.version += 1
         page.reviewed_by = page.reviewed_by_id = page.reviewed_on = None
     if changed or creating:
@@ -103,9 +107,79 @@ def save(page: InfoPage | None, values: dict, user) -> tuple[InfoPage, list[str]
             "info_page_created" if creating else "info_page_updated",
             target_type="info_page",
             target_id=page.id,
-            detail={"fields": sorted(changed), "review_reset": review_reset},
+            detail={"fields": sorted(changed), "review_reset": review_reset, "kept": kept},
         )
     return page, changed, review_reset
+
+
+def _keep_text(page: InfoPage, before: dict) -> int:
+    """Keep the text being replaced, with who wrote it and the review it had; returns
+    the number of the version kept."""
+    db.session.add(
+        InfoPageVersion(
+            page_id=page.id,
+            version=page.version,
+            reviewed_by=page.reviewed_by,
+            reviewed_on=page.reviewed_on,
+            saved_by_id=page.updated_by_id,
+            saved_at=page.updated_at,
+            replaced_at=utcnow(),
+            **before,
+        )
+    )
+    return page.version
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # "title_ky", "body_ru", "sources", ...
+    lines: tuple[tuple[str, str], ...]  # ("-" removed, "+" added, " " kept; text)
+
+
+def history(page: InfoPage) -> list[InfoPageVersion]:
+    """The earlier texts, newest first."""
+    return list(
+        db.session.scalars(
+            select(InfoPageVersion)
+            .where(InfoPageVersion.page_id == page.id)
+            .order_by(InfoPageVersion.version.desc())
+        )
+    )
+
+
+def get_version(page: InfoPage, number: int) -> InfoPageVersion | None:
+    return db.session.scalar(
+        select(InfoPageVersion).where(
+            InfoPageVersion.page_id == page.id, InfoPageVersion.version == number
+        )
+    )
+
+
+def editor_names(user_ids) -> dict:
+    """Who saved each text, by name, for the history (staff names, not case data)."""
+    from referral.auth.models import User
+
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+
+
+def changes(old, new) -> list[Change]:
+    """What an edit changed, field by field and line by line (each a version or the
+    page itself); unchanged fields are left out, unchanged lines kept for context."""
+    out = []
+    for name in (*TEXT_FIELDS, "sources"):
+        before, after = getattr(old, name).splitlines(), getattr(new, name).splitlines()
+        if before == after:
+            continue
+        lines = tuple(
+            (line[0], line[2:])
+            for line in difflib.ndiff(before, after)
+            if line[:1] in ("-", "+", " ") and line[2:].strip()
+        )
+        out.append(Change(name, lines))
+    return out
 
 
 def confirm_review(page: InfoPage, reviewer_name: str, user) -> None:

@@ -135,3 +135,41 @@ def review(slug: str):
     db.session.commit()
     flash(_("The review is recorded."), "success")
     return redirect(url_for("info.edit", slug=found.slug))
+
+
+@bp.get("/<slug>/history")
+@require(EDIT)
+def history(slug: str):
+    found = service.get_by_slug(slug)
+    if found is None:
+        abort(404)
+    earlier = service.history(found)
+    names = service.editor_names([found.updated_by_id, *(v.saved_by_id for v in earlier)])
+    return render_template("info/history.html", page=found, earlier=earlier, names=names)
+
+
+@bp.get("/<slug>/history/<int:number>")
+@require(EDIT)
+def version(slug: str, number: int):
+    found = service.get_by_slug(slug)
+    kept = service.get_version(found, number) if found is not None else None
+    if kept is None:
+        abort(404)
+    # What the edit that replaced this text changed: against the next kept text, or the
+    # page itself when this was the text just before the current one.
+    following = service.get_version(found, number + 1) or found
+    return render_template(
+        "info/version.html",
+        page=found,
+        kept=kept,
+        following=following,
+        following_number=number + 1,
+        changes=service.changes(kept, following),
+        names=service.editor_names([kept.saved_by_id]),
+        labels=_field_labels(),
+    )
+
+
+def _field_labels() -> dict[str, str]:
+    form = InfoPageForm(formdata=None)
+    return {name: str(getattr(form, name).label.text) for name in (*service.TEXT_FIELDS, "sources")}

@@ -1,6 +1,6 @@
-"""Know-your-rights pages: public to everyone (no sign-in); their editing and the
-record of a lawyer's review are for administrators only. The starter page "police" is
-shipped by the migration."""
+"""Know-your-rights pages: public to everyone (no sign-in); their editing, the record of
+a lawyer's review and the history of the texts are for administrators only. The starter
+page "police" is shipped by the migration."""
 
 from __future__ import annotations
 
@@ -56,4 +56,8 @@ ENTRIES = [
         scope="missing",
         data={"reviewer": "A. Lawyer"},
     ),
+    Entry("info.history", "/info/police/history", only({"admin": OK}), scope="existing"),
+    Entry("info.history", "/info/missing/history", only({"admin": NOT_FOUND}), scope="missing"),
+    # The starter page has never been edited: no earlier text to show.
+    Entry("info.version", "/info/police/history/1", only({"admin": NOT_FOUND}), scope="missing"),
 ]

@@ -1,6 +1,7 @@
-"""A real browser (Debian's Chromium, driven by Playwright) against the app served over
-loopback from a committed database of its own: what the rolled-back test session holds
-is invisible to another connection, so these tests build their own instance.
+"""A real browser (Debian's Chromium, driven by Playwright) against the app served by
+gunicorn over loopback, as deployed (config/gunicorn.conf.py, wsgi.py), from a committed
+database of its own: what the rolled-back test session holds is invisible to another
+connection, so these tests build their own instance.
 
 Without Chromium the browser tests skip with a loud message; under CI=true they fail.
 """
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from referral import create_app
 from referral.crypto.keygen import ensure_dev_keys
@@ -22,6 +26,7 @@ from referral.extensions import db
 from tests.conftest import _prepare_postgres
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.no_db
 
@@ -47,6 +52,7 @@ def live_app(tmp_path_factory):
     from referral.demo.service import seed_demo
 
     base = tmp_path_factory.mktemp("live")
+    _LIVE["base"] = base
     ensure_dev_keys(base / "keys")
     url = f"sqlite:///{base / 'live.sqlite3'}"
     if os.environ.get("TEST_DATABASE_URL"):  # the PostgreSQL leg: a database of its own
@@ -67,6 +73,7 @@ def live_app(tmp_path_factory):
         db.session.commit()
         db.engine.dispose()
     _LIVE["app"] = app
+    _LIVE["url"] = url
     yield app
     _LIVE.clear()
     with app.app_context():
@@ -96,14 +103,62 @@ def _code_of(username: str) -> str:
     return code
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def live_url(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    """gunicorn with the production settings file (two sync workers, so that two
+    requests of one page really run in two processes), on the live database and keys,
+    with the testing settings (cheap password hashing)."""
+    port = _free_port()
+    base = _LIVE["base"]
+    log = base / "gunicorn.log"
+    env = {
+        **os.environ,
+        "REFERRAL_ENV": "testing",
+        "DATABASE_URL": _LIVE["url"],
+        "REFERRAL_KEYS_DIR": str(base / "keys"),
+        "REFERRAL_BIND": f"127.0.0.1:{port}",
+        "REFERRAL_WORKERS": "2",
+        "REFERRAL_ACCESS_LOG": str(log),
+        "REFERRAL_ERROR_LOG": str(log),
+        "PYTHONPATH": str(ROOT),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(server, url, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_up(server: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    tail = log.read_text()[-2000:] if log.exists() else ""
+    pytest.fail(f"gunicorn did not answer on {url}/healthz; its log ends with:\n{tail}")
 
 
 @pytest.fixture(scope="session")

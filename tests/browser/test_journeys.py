@@ -164,7 +164,7 @@ def _caseworker(j: Journey, state: dict) -> None:
     p.select_option("#given_by", "survivor")
     p.select_option("#method", "verbal")
     p.check("#mandatory_reporting_explained")
-    p.check("input[name=service_types][value=police_internal_affairs]")
+    p.check("input[name=service_types][value=police_district_inspector]")
     p.check("input[name=service_types][value=psychologist_counselling]")
     j.submit()
 
@@ -193,26 +193,28 @@ def _caseworker(j: Journey, state: dict) -> None:
     p.fill("#safety_items_prepared", "Passport copy")
     j.submit()
 
-    # The police along "Refer elsewhere" (the national pathway's district inspector is
-    # not offered by the demo police): name and incident type only, not her phone.
-    police, psych = _org_of("police"), _org_of("psychologist")
-    j.go(state["case"].replace("/cases/", "/referrals/cases/") + "/new")
-    p.select_option("#service_type", "police_internal_affairs")
-    j.click("main form[method=get] button[type=submit]")
-    j.click(f"a[href*='provider={police}']")
-    _send(j, ["name", "incident_type"], "Please take her report")
-    state["police"] = p.url
-
-    # The psychologist along the pathway's step: her age and needs, not her name.
+    # Both along the steps of the pathway where she lives (the national default in
+    # Bishkek): the police her name and the incident type, not her phone; the
+    # psychologist her age and needs, not her name.
     from referral.directory.models.services import ServiceType
 
-    label = _in_language(lambda: ServiceType.PSYCHOLOGIST_COUNSELLING.label, j.lang)
+    _along_step(j, state, ServiceType.POLICE_DISTRICT_INSPECTOR, _org_of("police"))
+    _send(j, ["name", "incident_type"], "Please take her report")
+    state["police"] = p.url
+    _along_step(j, state, ServiceType.PSYCHOLOGIST_COUNSELLING, _org_of("psychologist"))
+    _send(j, ["age", "psychosocial_needs"], "First session within three days")
+    state["psych"] = p.url
+
+
+def _along_step(j: Journey, state: dict, service_type, provider: str) -> None:
+    """From the case page, the pathway's step of this service type, then the provider
+    among those the step proposes."""
+    p = j.page
+    label = _in_language(lambda: service_type.label, j.lang)
     j.go(state["case"])
     step = p.locator("ol.pathway-steps > li").filter(has=p.locator("strong", has_text=label))
     j.click(f"ol.pathway-steps > li#{step.get_attribute('id')} a")
-    j.click(f"a[href*='provider={psych}']")
-    _send(j, ["age", "psychosocial_needs"], "First session within three days")
-    state["psych"] = p.url
+    j.click(f"a[href*='provider={provider}']")
 
 
 def _send(j: Journey, items: list[str], summary: str) -> None:
@@ -294,21 +296,16 @@ def _committee(j: Journey, state: dict) -> None:
     j.go("/stats/", shot="statistics")
     p.select_option("#period", "last12")
     j.click("main form[method=get] button[type=submit]")
-    # The demo's committee scope holds fewer incidents than the publication threshold,
-    # so the page offers no download link: the workbook at the same address, which then
-    # says why it holds no figure, is what the link would give.
-    link = p.locator("main a[href*='export.xlsx']")
+    # The demo's Sokuluk cases are above the publication threshold: figures, and the
+    # link to take them away.
+    assert p.locator("main table").count() >= 1
     with p.expect_download() as download:
-        if link.count():
-            link.first.click()
-        else:
-            p.evaluate(
-                "() => { location.href = location.href.replace('/stats/', '/stats/export.xlsx') }"
-            )
+        p.locator("main a[href*='export.xlsx']").first.click()
     with open(download.value.path(), "rb") as xlsx:
         book = openpyxl.load_workbook(io.BytesIO(xlsx.read()))
-    assert book.sheetnames
-    assert book.active.max_row >= 1
+    # The workbook holds the page's figures: the six demo months, each published as 5.
+    cells = [c for row in book.active.iter_rows(values_only=True) for c in row if c is not None]
+    assert cells.count(5) >= 6, cells
     j.click("main a[href$='/stats/monthly']", shot="monthly-report")
     pdf_pages(p, "monthly-report")
 
@@ -344,6 +341,15 @@ def _admin(j: Journey, state: dict) -> None:
     username = f"line-{j.lang}-{p.viewport_size['width']}"
     org = _read(lambda s: s.scalar(select(User.organisation_id).where(User.username == username)))
     assert str(org) == organisation
+
+    # A rights page changed: the earlier text is kept, and the history shows the change.
+    j.go("/info/police/edit")
+    added = f"Ask for the officer's name ({j.lang}, {p.viewport_size['width']} px)."
+    p.fill("#body_en", p.input_value("#body_en") + "\n\n" + added)
+    j.submit()
+    j.click("main a[href$='/info/police/history']", shot="info-history")
+    j.click("main a[href*='/info/police/history/']", shot="info-version")
+    assert added in p.locator("main ins").last.inner_text()
 
 
 def _auditor(j: Journey, state: dict) -> None:

@@ -13,6 +13,7 @@ from referral.cases.service import consent as service
 from referral.directory.models import OrganisationType, ServiceType
 from referral.extensions import db
 from tests import factories
+from tests.announced import announced_error
 
 POLICE = ServiceType.POLICE_INTERNAL_AFFAIRS.value
 HEALTH = ServiceType.HEALTH_HOSPITAL.value
@@ -141,6 +142,10 @@ def test_withdraw_asks_for_confirmation_then_refuses_referrals_at_once(worker):
     unconfirmed = worker.post(url, {"given_by": "survivor"})
     assert unconfirmed.status_code == 422
     assert "confirm the withdrawal" in unconfirmed.get_data(as_text=True)
+    # The refused checkbox itself says so, and is tied to the message read out.
+    assert "confirm the withdrawal" in announced_error(
+        unconfirmed.get_data(as_text=True), "confirmed"
+    )
     assert service.release_decision(case, POLICE, None).allowed
     done = worker.post(url, {"given_by": "survivor", "confirmed": "y"})
     assert done.status_code == 302

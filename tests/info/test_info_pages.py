@@ -159,3 +159,51 @@ def test_flask_info_seed_restores_a_missing_starter_page_and_keeps_local_edits(a
     assert restored.title_en == "What happens at the police"
     assert not restored.is_reviewed
     assert service.get_by_slug("legal-aid").title_en == "Edited locally"
+
+
+def _main(html: str) -> str:
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def test_every_edit_keeps_the_earlier_text_and_the_history_shows_what_changed(app, pages, login_as):
+    admin = login_as(Role.ADMIN, full_name="Aizada Editor")
+    page = service.get_by_slug("police")
+    first_body = page.body_en
+    assert "No earlier text" in admin.get("/info/police/history?lang=en").get_data(as_text=True)
+    assert admin.post("/info/police/review", {"reviewer": "A. Lawyer"}).status_code == 302
+    second = _form(page, body_en=first_body + "\n\nCall 112 first.")
+    assert admin.post("/info/police/edit", second).status_code == 302
+    third = _form(page, body_en=first_body + "\n\nCall 102 or 112 first.", title_ru="Новый")
+    assert admin.post("/info/police/edit", third).status_code == 302
+
+    history = admin.get("/info/police/history?lang=en").get_data(as_text=True)
+    assert "Version 3 (shown now)" in history
+    assert 'href="/info/police/history/1"' in history
+    assert 'href="/info/police/history/2"' in history
+    # Version 1 had the lawyer's review; the texts after it have not.
+    row_1 = history[history.index('id="version-1"') :]
+    assert "Reviewed by A. Lawyer" in row_1[: row_1.index("</tr>")]
+
+    # Version 2's page: its own text, and what the edit to version 3 changed.
+    kept = admin.get("/info/police/history/2?lang=en").get_data(as_text=True)
+    assert "Call 112 first." in kept
+    assert "What changed in version 3" in kept
+    assert "Removed: </span>Call 112 first.</del>" in kept
+    assert "Added: </span>Call 102 or 112 first.</ins>" in kept
+    assert "Title in Russian" in kept  # the other field the edit changed
+    assert "Aizada Editor" in _main(kept)  # who wrote version 2
+    version_1 = admin.get("/info/police/history/1?lang=en").get_data(as_text=True)
+    assert "Added: </span>Call 112 first.</ins>" in version_1
+    assert first_body.splitlines()[0] in version_1
+    assert "Aizada Editor" not in _main(version_1)  # the shipped text: no user wrote it
+
+    assert admin.get("/info/police/history/3").status_code == 404  # shown now, not kept
+    assert admin.get("/info/police/history/9").status_code == 404
+    details = db.session.scalars(
+        select(AuditEvent.detail).where(
+            AuditEvent.target_id == str(page.id), AuditEvent.action == "info_page_updated"
+        )
+    ).all()
+    assert sorted(d["kept"] for d in details) == [1, 2]
+    for role in (Role.CASEWORKER, Role.COMMITTEE_MEMBER, Role.AUDITOR):
+        assert login_as(role).get("/info/police/history").status_code == 403

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from referral.crypto import envelope
 from referral.extensions import db
 from referral.stats.exports import neutralise
 from tests import factories
+from tests.announced import announced_error
 from tests.stats.conftest import this_month
 
 
@@ -82,6 +84,9 @@ def test_bad_filters_get_a_clear_translated_message(country, login_as, query, me
         response = browser.get(f"{url}?{query}")
         assert response.status_code == 422
         assert message in _html(response)
+    # On the page, the refused filter is marked invalid and tied to its message.
+    name = re.split(r"[=&]", query)[-2]
+    assert announced_error(_html(browser.get(f"/stats/?{query}")), name) == message
 
 
 def test_filters_narrow_the_figures(country, login_as):
