@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from referral.directory import policy
 from referral.directory.models import (
+    Location,
     Organisation,
     OrganisationType,
     Service,
@@ -41,13 +42,15 @@ class Page:
     total: int
 
 
-def _page(query, count_query, number: int, per_page: int) -> Page:
+def _page(query, count_query, number: int, per_page: int, scalars: bool = True) -> Page:
     """Counted first so that a page beyond the end shows the last one, not an empty list."""
     total = db.session.execute(count_query).scalar_one()
     pages = max(1, -(-total // per_page))
     number = min(max(number, 1), pages)
     rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
-    return Page(rows=list(rows.scalars()), number=number, pages=pages, total=total)
+    return Page(
+        rows=list(rows.scalars() if scalars else rows), number=number, pages=pages, total=total
+    )
 
 
 def _name_matches(needle: str | None, *models):
@@ -213,7 +216,9 @@ def page_services(
     user=None,
     lang: str | None = None,
 ) -> Page:
-    """One page of `list_services`, counted and cut in the database."""
+    """One page of `list_services`, counted and cut in the database. Rows are
+    `ServiceRow`s: the columns the list shows, read without loading whole services."""
+    lang = lang or current_language()
     where = _service_filters(
         search=search,
         location_id=location_id,
@@ -223,8 +228,78 @@ def page_services(
         organisation_id=None,
         user=user,
     )
+    query = (
+        select(*_ROW_COLUMNS)
+        .join(Service.organisation)
+        .where(*where)
+        .order_by(getattr(Service, f"sort_{lang}"), Service.id)
+    )
     count = select(func.count(Service.id)).join(Service.organisation).where(*where)
-    return _page(_services_query(where, lang), count, page, per_page)
+    found = _page(query, count, page, per_page, scalars=False)
+    areas: dict[uuid.UUID, list[str]] = {}
+    if found.rows:
+        for service_id, *location_names in db.session.execute(
+            select(ServiceArea.service_id, *_name_columns(Location))
+            .join(Location, Location.id == ServiceArea.location_id)
+            .where(ServiceArea.service_id.in_([row.id for row in found.rows]))
+        ):
+            areas.setdefault(service_id, []).append(_name(location_names, lang))
+    cutoff = date.today() - STALE_AFTER
+    found.rows = [
+        ServiceRow(
+            id=row.id,
+            organisation_id=row.organisation_id,
+            name=_name(row[2:5], lang),
+            organisation_name=_name(row[5:8], lang),
+            service_type=row.service_type,
+            status=row.status,
+            organisation_active=row.is_active,
+            is_nationwide=row.is_nationwide,
+            area_names=sorted(areas.get(row.id, [])),
+            verified_at=row.verified_at,
+            is_stale=row.verified_at is None or row.verified_at < cutoff,
+        )
+        for row in found.rows
+    ]
+    return found
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    name: str
+    organisation_name: str
+    service_type: ServiceType
+    status: ServiceStatus
+    organisation_active: bool
+    is_nationwide: bool
+    area_names: list[str]
+    verified_at: date | None
+    is_stale: bool
+
+
+def _name_columns(model) -> list:
+    return [getattr(model, column) for column in names.NAME_COLUMNS]
+
+
+def _name(values, lang: str) -> str:
+    """As `localised` picks a name, from (ky, ru, en) values read as columns."""
+    by_code = dict(zip(names.LANGUAGES, values, strict=True))
+    return next((by_code[c] for c in (lang, *names.FALLBACK) if by_code[c]), "")
+
+
+_ROW_COLUMNS = (
+    Service.id,
+    Service.organisation_id,
+    *_name_columns(Service),
+    *_name_columns(Organisation),
+    Service.service_type,
+    Service.status,
+    Organisation.is_active,
+    Service.is_nationwide,
+    Service.verified_at,
+)
 
 
 def _stale(today: date):

@@ -49,7 +49,6 @@ def index():
         filters=filters,
         tree=service.location_tree(),
         service_types=list(ServiceType),
-        is_stale=service.is_stale,
     )
 
 
