@@ -89,7 +89,8 @@ def downgrade():
     for table in TABLES:
         for code in LANGUAGES:
             op.drop_index(f"ix_{table}_sort_{code}_id", table_name=table)
-        with op.batch_alter_table(table) as batch:
-            for code in LANGUAGES:
-                batch.drop_column(f"sort_{code}")
-            batch.drop_column("search_text")
+        # Plain ALTER TABLE DROP COLUMN (SQLite 3.35+): a batch copy of the table would
+        # trip the foreign keys that point at organisations and services.
+        for code in LANGUAGES:
+            op.drop_column(table, f"sort_{code}")
+        op.drop_column(table, "search_text")
