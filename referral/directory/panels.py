@@ -28,14 +28,13 @@ def directory_admin_panel(user: User) -> Panel:
 
 @register_panel(41, Permission.DIRECTORY_EDIT_OWN)
 def own_entry_panel(user: User) -> Panel:
-    services = service.list_services(organisation_id=user.organisation_id, active=None, user=user)
-    stale = sum(1 for s in services if service.is_stale(s))
+    listed, stale = service.count_organisation_services(user.organisation_id)
     return Panel(
         title=_("Your organisation's entry"),
         items=[
             (
                 _("Services listed"),
-                len(services),
+                listed,
                 url_for("directory.organisation", org_id=user.organisation_id),
             ),
             (

@@ -8,12 +8,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.db import TimestampMixin, UUIDPrimaryKey, str_enum
 from referral.directory.models.i18n import localised
 from referral.directory.models.locations import Location
+from referral.directory.models.names import SortKey
 from referral.extensions import db
 
 if TYPE_CHECKING:
@@ -95,6 +96,10 @@ ORGANISATION_TYPE_LABELS = {
 
 class Organisation(UUIDPrimaryKey, TimestampMixin, db.Model):
     __tablename__ = "organisations"
+    __table_args__ = tuple(
+        Index(f"ix_organisations_sort_{lang}_id", f"sort_{lang}", "id")
+        for lang in ("ky", "ru", "en")
+    )
 
     name_ky: Mapped[str] = mapped_column(String(300), default="")
     name_ru: Mapped[str] = mapped_column(String(300), default="")
@@ -110,6 +115,11 @@ class Organisation(UUIDPrimaryKey, TimestampMixin, db.Model):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
     website: Mapped[str | None] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(254))
+    # Kept by the flush listener in names.py; never written by hand.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    sort_ky: Mapped[str] = mapped_column(SortKey, default="")
+    sort_ru: Mapped[str] = mapped_column(SortKey, default="")
+    sort_en: Mapped[str] = mapped_column(SortKey, default="")
 
     location: Mapped[Location | None] = relationship()
     parent: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")

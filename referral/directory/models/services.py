@@ -7,12 +7,13 @@ from datetime import date, time
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.db import TimestampMixin, UUIDPrimaryKey, str_enum
 from referral.directory.models.i18n import localised
 from referral.directory.models.locations import Location
+from referral.directory.models.names import SortKey
 from referral.directory.models.organisations import Organisation, Phone, Site
 from referral.extensions import db
 
@@ -142,6 +143,10 @@ SERVICE_LANGUAGES = {
 
 class Service(UUIDPrimaryKey, TimestampMixin, db.Model):
     __tablename__ = "services"
+    # The staff list pages in the reader's language: one index per language, id last.
+    __table_args__ = tuple(
+        Index(f"ix_services_sort_{lang}_id", f"sort_{lang}", "id") for lang in ("ky", "ru", "en")
+    )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     service_type: Mapped[ServiceType] = mapped_column(str_enum(ServiceType, 40), index=True)
@@ -167,6 +172,11 @@ class Service(UUIDPrimaryKey, TimestampMixin, db.Model):
     verified_at: Mapped[date | None]
     # Who verified: the verifier's e-mail or username at the time (HSDS assurer_email).
     verified_by: Mapped[str | None] = mapped_column(String(254))
+    # Kept by the flush listener in names.py; never written by hand.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    sort_ky: Mapped[str] = mapped_column(SortKey, default="")
+    sort_ru: Mapped[str] = mapped_column(SortKey, default="")
+    sort_en: Mapped[str] = mapped_column(SortKey, default="")
 
     organisation: Mapped[Organisation] = relationship(back_populates="services")
     languages: Mapped[list[ServiceLanguage]] = relationship(

@@ -5,9 +5,14 @@ Split by subject; import this package, not the parts.
 """
 
 from referral.directory.service.lists import (
+    PAGE_SIZE,
+    Page,
+    count_organisation_services,
     count_stale_services,
     list_organisations,
     list_services,
+    page_organisations,
+    page_services,
 )
 from referral.directory.service.locations import (
     ADDABLE_LEVELS,
@@ -52,16 +57,19 @@ __all__ = [
     "LOCATIONS_CSV",
     "LOCATION_FIELDS",
     "ORGANISATION_FIELDS",
+    "PAGE_SIZE",
     "SERVICE_FIELDS",
     "SITE_FIELDS",
     "STALE_AFTER",
     "DirectoryError",
     "LocationInput",
     "OrganisationInput",
+    "Page",
     "PhoneInput",
     "ServiceInput",
     "SiteInput",
     "ancestor_ids",
+    "count_organisation_services",
     "count_stale_services",
     "create_location",
     "create_organisation",
@@ -76,6 +84,8 @@ __all__ = [
     "location_by_code",
     "location_ids_by_code",
     "location_tree",
+    "page_organisations",
+    "page_services",
     "parse_former_names",
     "set_organisation_active",
     "update_location",

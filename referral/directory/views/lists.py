@@ -12,19 +12,12 @@ from referral.directory.views import READ, bp, enum_or_none, uuid_or_none
 
 # The status filter's choices; "all" (or anything else) shows both.
 ACTIVE = {"active": True, "inactive": False}
-# Rows per page: a phone on a slow line gets a page it can load, not the whole country.
-PAGE_SIZE = 50
 
 
-def _page(items: list) -> dict:
-    """One page of `items` (?page=N, from 1; anything else is the first or last page)."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    try:
-        number = min(max(int(request.args.get("page", "1")), 1), pages)
-    except ValueError:
-        number = 1
-    start = (number - 1) * PAGE_SIZE
-    return {"rows": items[start : start + PAGE_SIZE], "number": number, "pages": pages}
+def _page_number() -> int:
+    """?page=N, from 1; anything else is the first page (past the end shows the last)."""
+    raw = request.args.get("page", "1")
+    return min(int(raw), 10**9) if raw.isascii() and raw.isdigit() else 1
 
 
 def _filters() -> dict:
@@ -41,7 +34,8 @@ def _filters() -> dict:
 @require(READ)
 def index():
     filters = {**_filters(), "stale": request.args.get("stale") == "1"}
-    services = service.list_services(
+    page = service.page_services(
+        page=_page_number(),
         search=filters["q"],
         location_id=uuid_or_none(filters["location"]),
         service_type=enum_or_none(ServiceType, filters["type"]),
@@ -51,12 +45,10 @@ def index():
     )
     return render_template(
         "directory/index.html",
-        services=services,
-        page=_page(services),
+        page=page,
         filters=filters,
         tree=service.location_tree(),
         service_types=list(ServiceType),
-        is_stale=service.is_stale,
     )
 
 
@@ -64,7 +56,8 @@ def index():
 @require(READ)
 def organisations():
     filters = _filters()
-    orgs = service.list_organisations(
+    page = service.page_organisations(
+        page=_page_number(),
         search=filters["q"],
         location_id=uuid_or_none(filters["location"]),
         org_type=enum_or_none(OrganisationType, filters["type"]),
@@ -72,8 +65,7 @@ def organisations():
     )
     return render_template(
         "directory/organisations.html",
-        organisations=orgs,
-        page=_page(orgs),
+        page=page,
         filters=filters,
         tree=service.location_tree(),
         org_types=list(OrganisationType),
