@@ -29,6 +29,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 SESSION_IDLE_MINUTES = 30
+# A session between the password and the end of sign-in (second factor, password
+# change, second-factor enrolment) expires sooner when left idle.
+SESSION_PARTIAL_IDLE_MINUTES = 5
 SESSION_ABSOLUTE_HOURS = 10
 PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_ABSOLUTE_HOURS)
 REMEMBER_COOKIE_DURATION = timedelta(seconds=0)

@@ -33,3 +33,8 @@ errorlog = os.environ.get("REFERRAL_ERROR_LOG", "-")
 access_log_format = "%(t)s %(m)s %(U)s %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s"
 loglevel = "info"
 proc_name = "referral"
+
+# gunicornc's control socket defaults to the user's home, which the application's
+# system user does not have: a path in a directory of its own when wanted, else none.
+control_socket = os.environ.get("REFERRAL_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket

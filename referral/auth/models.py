@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.auth.permissions import Permission, Role, role_has
+from referral.crypto import account_secrets
 from referral.db import TimestampMixin, UUIDPrimaryKey, str_enum, utcnow
 from referral.directory.models import Organisation
 from referral.extensions import db
@@ -119,6 +120,11 @@ class SecondFactor(db.Model):
 
     def __repr__(self) -> str:  # never the secret
         return f"<SecondFactor {self.user_id}>"
+
+
+SECOND_FACTOR_SECRET = account_secrets.register(
+    SecondFactor, value="secret_ct", key_id="key_id", row_id="user_id"
+)
 
 
 class RecoveryCode(UUIDPrimaryKey, db.Model):

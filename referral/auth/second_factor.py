@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 
 from referral.audit import service as audit
 from referral.auth import policy
-from referral.auth.models import RecoveryCode, SecondFactor, User
+from referral.auth.models import SECOND_FACTOR_SECRET, RecoveryCode, SecondFactor, User
 from referral.auth.permissions import Role
 from referral.crypto import account_secrets
 from referral.db import utcnow
@@ -38,7 +38,6 @@ STEP_SECONDS = 30
 TOLERANCE_STEPS = 1
 RECOVERY_CODES = 10
 ISSUER = "GBV referral pathway"
-_TABLE, _COLUMN = "user_second_factors", "secret_ct"
 
 
 class SecondFactorRefused(Exception):
@@ -58,15 +57,11 @@ def current_step() -> int:
 
 
 def _seal(factor: SecondFactor, secret: str) -> None:
-    factor.key_id, factor.secret_ct = account_secrets.seal(
-        secret.encode(), table=_TABLE, column=_COLUMN, row_id=factor.user_id
-    )
+    SECOND_FACTOR_SECRET.seal_into(factor, secret.encode())
 
 
 def secret_of(factor: SecondFactor) -> str:
-    return account_secrets.open_sealed(
-        factor.secret_ct, factor.key_id, table=_TABLE, column=_COLUMN, row_id=factor.user_id
-    ).decode()
+    return SECOND_FACTOR_SECRET.open(factor).decode()
 
 
 def start_enrolment(user: User) -> str:

@@ -240,7 +240,8 @@ def advance_session(user: User, passed: SessionStage) -> SessionStage:
     db.session.execute(
         update(UserSession)
         .where(UserSession.token_hash == _token_hash(user.session_token or ""))
-        .values(stage=stage)
+        # The full session's idle time counts from the step that completed it.
+        .values(stage=stage, last_seen_at=utcnow())
     )
     if stage == SessionStage.FULL:
         _signed_in(user)
@@ -313,8 +314,10 @@ def load_session(token: str) -> User | None:
     user = record.user
     if not user.is_active_account:
         return None
-    # Touch at most once a minute: a write per request would serialise every reader.
-    if now - record.last_seen_at > timedelta(minutes=1):
+    # Touch a full session at most once a minute: a write per request would serialise
+    # every reader. A partial one is touched on each request: it lives a few minutes,
+    # and a minute's slack would cut off someone still typing their code.
+    if record.stage != SessionStage.FULL or now - record.last_seen_at > timedelta(minutes=1):
         record.last_seen_at = now
     user.session_token = token
     user.session_stage = record.stage
@@ -326,7 +329,14 @@ def _is_live(record: UserSession, now: datetime | None = None) -> bool:
         return False
     now = now or utcnow()
     cfg = current_app.config
-    idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+    # A session that gave only the password (or must still change it or set up a
+    # second factor) reaches no data, but a left-open sign-in on a shared office
+    # computer must not wait half an hour for the next person: it has its own short
+    # idle time.
+    partial = record.stage != SessionStage.FULL
+    idle = timedelta(
+        minutes=cfg["SESSION_PARTIAL_IDLE_MINUTES" if partial else "SESSION_IDLE_MINUTES"]
+    )
     absolute = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
     return now - record.last_seen_at <= idle and now - record.created_at <= absolute
 

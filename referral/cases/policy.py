@@ -219,11 +219,12 @@ def reindex_grant(case: Case) -> Grant:
     return _ISSUER.issue_maintenance(case.id, "reindex", frozenset({NAME, CONTACT}))
 
 
-def verify_grant(case: Case) -> Grant:
-    """For `flask backup verify`: read every encrypted field of the case row, to prove a
-    restored database decrypts with the mounted keys. The values are discarded, never
-    shown. Command line only (issue_maintenance refuses requests)."""
+def verify_grant(case_id: uuid.UUID, model: type = Case) -> Grant:
+    """For `flask backup verify`: read every encrypted field of one row of `model` (the
+    case row or one of its child rows) of case `case_id`, to prove a restored database
+    decrypts with the mounted keys. The values are discarded, never shown. Command line
+    only (issue_maintenance refuses requests)."""
     from referral.crypto.fields import encrypted_fields
 
-    units = frozenset(spec.unit for spec in encrypted_fields(Case).values())
-    return _ISSUER.issue_maintenance(case.id, "backup_verify", units)
+    units = frozenset(spec.unit for spec in encrypted_fields(model).values())
+    return _ISSUER.issue_maintenance(case_id, "backup_verify", units)

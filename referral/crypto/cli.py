@@ -25,6 +25,7 @@ def _audit_failure(exc) -> None:
 def status():
     """KEK ids and how many case keys each wraps; blind-index versions."""
     from referral.cases import indexing, keys
+    from referral.crypto import account_secrets
 
     st = keys.key_status()
     click.echo(f"Cases: {st.cases} ({st.erased} erased, their keys destroyed)")
@@ -34,28 +35,57 @@ def status():
         click.echo(f" {marker} {kek_id:10} wraps {st.wrapped_by[kek_id]} case key(s)")
     if st.pending:
         click.echo(f"{st.pending} case key(s) not yet on the active KEK: run `flask keys rotate`.")
+    secrets = account_secrets.pending_reseal()
+    if secrets:
+        click.echo(
+            f"{secrets} account secret(s) not yet on the active KEK: run `flask keys rotate`."
+        )
     click.echo("Blind-index versions:")
     for v in indexing.index_status():
         click.echo(f"   {v.key_id:10} {v.bits:2d} bits  {v.state:9} {v.values} value(s)")
     db.session.commit()
 
 
+def _audit_secret_failure(exc) -> None:
+    from referral.audit import service as audit
+
+    audit.record(
+        "crypt_decrypt_fail",
+        target_type=exc.table,
+        target_id=exc.row_id,
+        outcome="failure",
+        detail={"reason": exc.reason, "table": exc.table, "column": exc.column},
+    )
+
+
+def _pending() -> tuple[int, int]:
+    from referral.cases import keys
+    from referral.crypto import account_secrets
+
+    return keys.pending_rewrap(), account_secrets.pending_reseal()
+
+
 @keys_cli.command("rotate")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
 def rotate(batch_size):
-    """Add and promote a new KEK, then re-wrap every case key in batches.
+    """Add and promote a new KEK, then re-wrap every case key and seal every account
+    secret (TOTP) again under it, in batches.
 
-    If case keys remain on older KEKs (an interrupted run), no new KEK is made: the
-    re-wrap continues.
+    If case keys or secrets remain on older KEKs (an interrupted run), no new KEK is
+    made: the rotation continues.
     """
     from referral.audit import service as audit
     from referral.cases import keys
+    from referral.crypto import account_secrets
 
-    pending = keys.pending_rewrap()
+    case_keys, secrets = _pending()
     ring = keys.keyring()
-    if pending:
+    if case_keys or secrets:
         new = ring.active_id("kek")
-        click.echo(f"Resuming: {pending} case key(s) still to re-wrap under {new}.")
+        click.echo(
+            f"Resuming: {case_keys} case key(s) and {secrets} account secret(s) still to "
+            f"move under {new}."
+        )
         old = "several"
     else:
         old, new = keys.add_and_promote_kek()
@@ -65,24 +95,42 @@ def rotate(batch_size):
     total = keys.pending_rewrap()
     with click.progressbar(length=total, label="Re-wrapping case keys") as bar:
         result = keys.rewrap_all(batch_size, on_batch=bar.update, on_failure=_audit_failure)
-        # Writers that had not yet seen the new active.json may have added a few keys.
-        if keys.pending_rewrap() > result.failed:
-            extra = keys.rewrap_all(batch_size, on_failure=lambda exc: None)
-            result.rewrapped += extra.rewrapped
+    with click.progressbar(
+        length=account_secrets.pending_reseal(), label="Sealing account secrets"
+    ) as bar:
+        sealed = account_secrets.reseal_all(
+            batch_size, on_batch=bar.update, on_failure=_audit_secret_failure
+        )
+    # Writers that had not yet seen the new active.json may have added a few.
+    case_keys, secrets = _pending()
+    if case_keys > result.failed:
+        result.rewrapped += keys.rewrap_all(batch_size, on_failure=lambda exc: None).rewrapped
+    if secrets > sealed.failed:
+        sealed.resealed += account_secrets.reseal_all(
+            batch_size, on_failure=lambda exc: None
+        ).resealed
+    failed = result.failed + sealed.failed
     audit.record(
         "key_rotation_finished",
-        outcome="success" if result.failed == 0 else "failure",
+        outcome="success" if failed == 0 else "failure",
         detail={
             "purpose": "kek",
             "to": new,
             "rewrapped": result.rewrapped,
             "failed": result.failed,
+            "secrets_resealed": sealed.resealed,
+            "secrets_failed": sealed.failed,
         },
     )
     db.session.commit()
     click.echo(f"Re-wrapped {result.rewrapped} case key(s) under {new}; {result.failed} failed.")
-    if result.failed:
-        click.echo("Failed keys were left as they were and audited (crypt_decrypt_fail).", err=True)
+    click.echo(
+        f"Sealed {sealed.resealed} account secret(s) again under {new}; {sealed.failed} failed."
+    )
+    if failed:
+        click.echo(
+            "Failed items were left as they were and audited (crypt_decrypt_fail).", err=True
+        )
         raise SystemExit(1)
     click.echo(
         "Keep the old KEK files until every backup that holds keys wrapped by them has "

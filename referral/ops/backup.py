@@ -9,8 +9,9 @@ directory inside the key directory or around it: a stolen backup must stay ciphe
 
 Restoring goes onto an empty database only (or `--force`, which empties it first), and
 `verify` then proves the result: the audit chain and its checkpoints verify, the tip the
-manifest names is still there with its hash, every case opens with the mounted keys and
-every erased case stays unreadable.
+manifest names is still there with its hash, every encrypted value of every table (case
+rows, their child rows, account secrets: referral.ops.sealed) opens with the mounted keys
+and every erased case stays unreadable.
 """
 
 from __future__ import annotations
@@ -329,6 +330,7 @@ class VerifyReport:
     cases_decrypted: int = 0
     fields_decrypted: int = 0
     erased_unreadable: int = 0
+    tables: list = field(default_factory=list)  # sealed.TableCheck, one per table
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -369,8 +371,10 @@ def _check_cases(report: VerifyReport, batch: int = 500) -> None:
     from referral.cases.models import Case, CaseKey
     from referral.crypto import fields
     from referral.crypto.envelope import CryptoError
+    from referral.ops.sealed import TableCheck
 
     specs = [s for s in fields.encrypted_fields(Case).values() if s.kind != fields.BYTES]
+    check = TableCheck(Case.__tablename__)
     ring = current_app.extensions["referral_keyring"]
     ring.refresh()
     missing = sorted(
@@ -389,7 +393,8 @@ def _check_cases(report: VerifyReport, batch: int = 500) -> None:
             break
         for case in rows:
             last = case.id
-            grant = policy.verify_grant(case)
+            check.rows += 1
+            grant = policy.verify_grant(case.id)
             if case.is_erased:
                 leftovers = [s.column for s in specs if getattr(case, s.column) is not None]
                 try:
@@ -403,19 +408,39 @@ def _check_cases(report: VerifyReport, batch: int = 500) -> None:
                 else:
                     report.erased_unreadable += 1
                 continue
+            column = ""
             try:
                 for spec in specs:
                     if getattr(case, spec.column) is not None:
+                        column = spec.column
                         fields.read(case, spec.name, grant)
                         report.fields_decrypted += 1
-            except CryptoError:
+                        check.values += 1
+            except CryptoError as exc:
                 failed += 1
+                check.fail(case.id, column, getattr(exc, "reason", "destroyed"))
             else:
                 report.cases_decrypted += 1
         fields.forget_deks()
         db.session.expunge_all()
+    report.tables.append(check)
     if failed:
         report.problems.append(f"{failed} case(s) do not decrypt with the mounted keys")
+        report.problems.append(check.problem)
+
+
+def _check_sealed(report: VerifyReport) -> None:
+    """Every other table with encrypted columns, found from the models, and the account
+    secrets."""
+    from referral.cases.models import Case
+    from referral.ops import sealed
+
+    tables, problems = sealed.sealed_tables()
+    report.problems.extend(problems)
+    checks = [sealed.check_case_children(t) for t in tables if t.model is not Case]
+    checks += sealed.check_account_secrets()
+    report.tables.extend(checks)
+    report.problems.extend(c.problem for c in checks if c.problem)
 
 
 def verify_restored(directory: Path | None = None) -> VerifyReport:
@@ -430,6 +455,7 @@ def verify_restored(directory: Path | None = None) -> VerifyReport:
         )
     _check_audit(report, manifest)
     _check_cases(report)
+    _check_sealed(report)
     if manifest is not None:
         cases, erased = _counts()
         if cases < manifest.cases or erased < manifest.erased:
@@ -443,7 +469,13 @@ def verify_restored(directory: Path | None = None) -> VerifyReport:
     audit.record(
         "backup_verify",
         outcome="success" if report.ok else "failure",
-        detail={"via": "cli", "cases": report.cases_decrypted, "erased": report.erased_unreadable},
+        detail={
+            "via": "cli",
+            "cases": report.cases_decrypted,
+            "erased": report.erased_unreadable,
+            "tables": len(report.tables),
+            "values": sum(c.values for c in report.tables),
+        },
     )
     db.session.commit()
     audit.seal_pending()

@@ -54,7 +54,8 @@ def restore(directory: Path, force: bool):
 @click.argument("directory", type=DIRECTORY, required=False)
 def verify(directory: Path | None):
     """Prove the database is whole: the audit chain and its checkpoints verify, every
-    case decrypts with the mounted keys, every erased case stays unreadable. With
+    encrypted value of every table (cases, their child rows, account secrets) decrypts
+    with the mounted keys, every erased case stays unreadable. With
     DIRECTORY, also that nothing the backup held is missing. Exit 1 on any problem."""
     try:
         report = backup.verify_restored(directory)
@@ -66,6 +67,9 @@ def verify(directory: Path | None):
         f"{report.cases_decrypted} case(s) decrypted ({report.fields_decrypted} fields); "
         f"{report.erased_unreadable} erased case(s) unreadable."
     )
+    for check in report.tables:
+        failed = f", {check.failed} FAILED" if check.failed else ""
+        click.echo(f"  {check.table}: {check.rows} row(s), {check.values} value(s) opened{failed}")
     if report.schema_revision != report.code_revision:
         click.echo("The schema is behind the code: run `flask db upgrade`.")
     if not report.ok:

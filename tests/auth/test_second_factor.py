@@ -263,3 +263,23 @@ def test_after_a_kek_rotation_a_secret_is_sealed_again_at_its_next_use(app, monk
     assert old != "kek-99"
     assert factor.key_id == "kek-99"
     assert second_factor.secret_of(factor) == secret
+
+
+def test_a_worker_behind_on_a_rotation_never_seals_a_secret_back_under_the_old_kek(
+    app, monkeypatch
+):
+    import os
+
+    user = factories.UserFactory(role="supervisor")
+    secret = _secret(user)
+    ring = app.extensions["referral_keyring"]
+    old = ring.active_id("kek")
+    # The rotation (elsewhere) sealed the secret under kek-99; this worker's ring still
+    # has the old KEK active (it follows active.json within Keyring.STALE_SECONDS).
+    monkeypatch.setitem(ring.keys, "kek-99", os.urandom(32))
+    monkeypatch.setattr(ring, "active", {**ring.active, "kek": "kek-99"})
+    second_factor._seal(db.session.get(SecondFactor, user.id), secret)
+    monkeypatch.setattr(ring, "active", {**ring.active, "kek": old})
+    assert service.check_second_factor(_as_partial(user), pyotp.TOTP(secret).now()) == "totp"
+    db.session.flush()
+    assert db.session.get(SecondFactor, user.id).key_id == "kek-99"

@@ -6,7 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from referral.auth import service
-from referral.auth.models import UserSession
+from referral.auth.models import SessionStage, UserSession
 from referral.auth.permissions import Role
 from referral.directory.models import OrganisationType
 from referral.extensions import db
@@ -172,3 +172,66 @@ def test_admin_reset_gives_a_new_temporary_password_and_ends_sessions(app):
     assert service.authenticate(user.username, TEST_PASSWORD) is None
     assert service.authenticate(user.username, temporary) is user
     assert user.must_change_password
+
+
+class Clock:
+    """service.utcnow, advanced by hand."""
+
+    def __init__(self, monkeypatch):
+        from referral.db import utcnow
+
+        self.now = utcnow()
+        monkeypatch.setattr(service, "utcnow", lambda: self.now)
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+PARTIAL_STAGES = [
+    SessionStage.SECOND_FACTOR,
+    SessionStage.PASSWORD_CHANGE,
+    SessionStage.ENROLMENT,
+]
+
+
+@pytest.mark.parametrize("stage", PARTIAL_STAGES)
+def test_a_partial_session_left_idle_expires_after_its_own_short_time(app, monkeypatch, stage):
+    clock = Clock(monkeypatch)
+    partial = app.config["SESSION_PARTIAL_IDLE_MINUTES"]
+    assert partial < app.config["SESSION_IDLE_MINUTES"]
+    user = factories.UserFactory()
+    token = service.start_session(user, stage=stage)
+    clock.advance(partial - 0.5)
+    assert service.load_session(token) is user
+    clock.advance(partial + 0.5)
+    assert service.load_session(token) is None
+
+
+def test_a_full_session_keeps_the_normal_idle_timeout(app, monkeypatch):
+    clock = Clock(monkeypatch)
+    user = factories.UserFactory()
+    token = service.start_session(user, stage=SessionStage.FULL)
+    clock.advance(app.config["SESSION_PARTIAL_IDLE_MINUTES"] + 1)
+    assert service.load_session(token) is user
+    clock.advance(app.config["SESSION_IDLE_MINUTES"] + 1)
+    assert service.load_session(token) is None
+
+
+def test_a_partial_session_in_use_stays_and_its_full_session_gets_the_normal_timeout(
+    app, monkeypatch
+):
+    clock = Clock(monkeypatch)
+    partial = app.config["SESSION_PARTIAL_IDLE_MINUTES"]
+    user = factories.UserFactory()
+    token = service.start_session(user, stage=SessionStage.PASSWORD_CHANGE)
+    # Someone slowly choosing a new password, for longer than the short idle time in all:
+    # each request counts, even one seconds after the one before.
+    for _ in range(3):
+        clock.advance(0.9)
+        assert service.load_session(token) is user
+        clock.advance(partial - 0.2)
+        assert service.load_session(token) is user
+    service.advance_session(user, SessionStage.PASSWORD_CHANGE)
+    assert user.session_stage == SessionStage.FULL
+    clock.advance(partial + 1)
+    assert service.load_session(token) is user

@@ -243,3 +243,135 @@ def test_rotate_index_recomputes_values_with_the_current_normalisation(tmp_path)
         with app.app_context():
             assert found() == [1, 1, 1, 1]
         print("[security] rotate-index after a normalisation change: 4/4 searches find the case")
+
+
+# --- account secrets (TOTP) -------------------------------------------------------------
+
+SECRET_ROLES = ("caseworker", "supervisor", "provider", "committee_member", "admin", "auditor")
+
+
+def _enrolled_users(roles=SECRET_ROLES):
+    """Committed users of several roles with a TOTP secret each: {username: secret}."""
+    from referral.auth import second_factor
+    from tests import factories
+
+    secrets = {}
+    for role in roles:
+        user = factories.UserFactory(role=role, second_factor=False)
+        secrets[user.username] = second_factor.enrol_with_secret(user)
+    db.session.commit()
+    return secrets
+
+
+def _factors_by_kek():
+    from referral.auth.models import SecondFactor
+
+    return dict(
+        db.session.execute(
+            select(SecondFactor.key_id, func.count()).group_by(SecondFactor.key_id)
+        ).all()
+    )
+
+
+def _sign_in_with_code(app, username, secret):
+    """The sign-in form then the code step, with the code the user's phone shows."""
+    import pyotp
+
+    from tests.conftest import TEST_PASSWORD, Browser
+
+    b = Browser(app)
+    first = b.post("/login", {"username": username, "password": TEST_PASSWORD}, csrf=False)
+    assert first.status_code == 302, username
+    assert first.location.endswith("/login/code"), username
+    b._token = None
+    b.get("/login/code")
+    done = b.post("/login/code", {"code": pyotp.TOTP(secret).now()})
+    return done, b
+
+
+def test_rotation_seals_every_totp_secret_again_and_sign_in_works_without_the_old_kek(
+    tmp_path,
+):
+    with committed_app(tmp_path, "rotsecret") as (app, url):
+        with app.app_context():
+            secrets = _enrolled_users()
+            owner = make_staff()
+            owner_id, case_ids = owner.id, open_cases(owner, 3)
+            assert _factors_by_kek() == {"kek-1": len(secrets)}
+        result = app.test_cli_runner().invoke(args=["keys", "rotate", "--batch-size", "2"])
+        assert result.exit_code == 0, result.output
+        assert f"Sealed {len(secrets)} account secret(s) again under kek-2; 0 failed." in (
+            result.output
+        )
+        # Retire the old KEK, then start a fresh process: its ring has never held kek-1.
+        (tmp_path / "keys-rotsecret" / "kek-1.key").unlink()
+        fresh = _second_app(app, url)
+        with fresh.app_context():
+            assert fresh.extensions["referral_keyring"].ids("kek") == ["kek-2"]
+            assert _factors_by_kek() == {"kek-2": len(secrets)}
+            owner = db.session.get(User, owner_id)
+            case = db.session.get(Case, case_ids[0])
+            assert fields.read(case, "full_name", policy.grant_for(owner, case))
+            db.session.rollback()
+        for username, secret in secrets.items():
+            done, b = _sign_in_with_code(fresh, username, secret)
+            assert done.status_code == 302, username
+            assert "/login" not in done.location, username
+            assert b.get("/account").status_code == 200, username
+        with fresh.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_interrupted_rotation_resumes_sealing_secrets_without_a_new_key(tmp_path):
+    from referral.crypto import account_secrets
+
+    with committed_app(tmp_path, "rotsecresume") as (app, _url):
+        with app.app_context():
+            _enrolled_users(("caseworker",) * 25)
+            keys.add_and_promote_kek()
+
+            class Interrupted(Exception):
+                pass
+
+            def interrupt(_n):
+                raise Interrupted
+
+            with pytest.raises(Interrupted):
+                account_secrets.reseal_all(10, on_batch=interrupt)
+            assert account_secrets.pending_reseal() == 15  # the first batch committed
+        status = app.test_cli_runner().invoke(args=["keys", "status"])
+        assert "15 account secret(s) not yet on the active KEK" in status.output
+        result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+        assert result.exit_code == 0, result.output
+        assert "Resuming: 0 case key(s) and 15 account secret(s)" in result.output
+        with app.app_context():
+            assert keys.keyring().ids("kek") == ["kek-1", "kek-2"]  # no third key
+            assert account_secrets.pending_reseal() == 0
+            assert _factors_by_kek() == {"kek-2": 25}
+
+
+def test_a_tampered_secret_is_reported_and_left_during_rotation(tmp_path):
+    from referral.audit.models import AuditEvent
+    from referral.auth.models import SecondFactor, User
+
+    with committed_app(tmp_path, "rotsecbad") as (app, _url):
+        with app.app_context():
+            secrets = _enrolled_users(("caseworker",) * 3)
+            victim = db.session.execute(
+                select(User).where(User.username == sorted(secrets)[1])
+            ).scalar_one()
+            factor = db.session.get(SecondFactor, victim.id)
+            factor.secret_ct = factor.secret_ct[:-1] + bytes([factor.secret_ct[-1] ^ 1])
+            victim_id = victim.id
+            db.session.commit()
+        result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+        assert result.exit_code == 1
+        assert "Sealed 2 account secret(s) again under kek-2; 1 failed." in result.output
+        with app.app_context():
+            fail = db.session.execute(
+                select(AuditEvent).where(AuditEvent.action == "crypt_decrypt_fail")
+            ).scalar_one()
+            assert fail.target_id == str(victim_id)
+            assert fail.detail["table"] == "user_second_factors"
+            assert _factors_by_kek() == {"kek-1": 1, "kek-2": 2}
