@@ -191,19 +191,23 @@ def _rows(user: User, referrals: list[Referral], now: datetime) -> list[InboxRow
         }
         consent.prefetch_release({r.case_id for r in named})
     # Each row decided on its own, one grant for the names of the page.
-    showing = set()
     decided = []
     for referral in named:
         access = policy.access_for(user, referral)
         if "name" in access.items:
-            showing.add(referral.id)
             decided.append((referral, access))
     grant = policy.shared_page_grant(user, decided, U.NAME) if decided else None
+    shown = [referral for referral, _access in decided]
+    names = dict(
+        zip(
+            [referral.id for referral in shown],
+            fields.read_column([cases[r.case_id] for r in shown], "full_name", grant),
+            strict=True,
+        )
+    )
     rows = []
     for referral in referrals:
-        name = None
-        if referral.id in showing:
-            name = fields.read(cases[referral.case_id], "full_name", grant)
+        name = names.get(referral.id)
         rows.append(
             InboxRow(
                 referral.id,
