@@ -174,13 +174,14 @@ class ColumnOpener:
             raise self._fail("header", row_id, case_id)  # the only (version, algorithm) known
         if int.from_bytes(blob[2:4], "big") != generation:
             raise self._fail("generation", row_id, case_id)
+        row_bytes = row_id.bytes
         aad = b"".join(
             (
                 self.prefix,
                 _ID_PREFIX,
-                row_id.bytes,
+                row_bytes,
                 _ID_PREFIX,
-                case_id.bytes,
+                row_bytes if case_id is row_id else case_id.bytes,  # a case's own row
                 _GENERATION_PREFIX,
                 generation.to_bytes(2, "big"),
             )

@@ -308,9 +308,8 @@ def read_column(objs: Sequence[EncryptedModel], name: str, grant: Grant) -> list
     user = _signed_in()
     if user and user.is_authenticated and user.id != grant.user_id:
         raise GrantError("the grant belongs to another user")
-    unit, covered = spec.unit, grant.covers
     case_ids = [obj.encryption_case_id() for obj in objs]
-    if not all(covered(case_id, unit) for case_id in case_ids):
+    if not grant.covers(case_ids[0], spec.unit) or not grant.case_ids.issuperset(case_ids):
         raise GrantError("the grant does not cover this field")
     opener = envelope.ColumnOpener(model.__tablename__, spec.column)
     column, kind, user_id = spec.column, spec.kind, grant.user_id
