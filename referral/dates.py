@@ -31,20 +31,43 @@ _FAST = {
 }
 
 
+# Fields named in words, taken from Babel once per locale: the month (by its number) and
+# the period of the day (by whether the hour is past noon). Babel's own lookup of a month
+# name re-reads the locale data on every call, most of a date's cost.
+_NAMED = {
+    "MMM": lambda v: v.month,
+    "MMMM": lambda v: v.month,
+    "a": lambda v: v.hour >= 12,
+}
+
+
+@lru_cache(maxsize=64)
+def _names(locale_name: str, key: str) -> dict:
+    locale = Locale.parse(locale_name)
+    if key == "a":
+        samples = {False: datetime(2000, 1, 1, 1), True: datetime(2000, 1, 1, 13)}
+    else:
+        samples = {m: datetime(2000, m, 1) for m in range(1, 13)}
+    return {k: babel_dates.DateTimeFormat(v, locale)[key] for k, v in samples.items()}
+
+
 class _Fields(dict):
     """The fields of one value for `pattern.format % fields`: common ones computed
     here, any other through Babel's DateTimeFormat."""
 
-    __slots__ = ("locale", "slow", "value")
+    __slots__ = ("locale", "name", "slow", "value")
 
-    def __init__(self, value, locale):
+    def __init__(self, value, locale, name):
         super().__init__()
-        self.value, self.locale, self.slow = value, locale, None
+        self.value, self.locale, self.name, self.slow = value, locale, name, None
 
     def __missing__(self, key):
         fast = _FAST.get(key)
         if fast is not None:
             return fast(self.value)
+        named = _NAMED.get(key)
+        if named is not None:
+            return _names(self.name, key)[named(self.value)]
         if self.slow is None:
             self.slow = babel_dates.DateTimeFormat(self.value, self.locale)
         return self.slow[key]
@@ -94,7 +117,7 @@ def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
     name, locale, tz = _request_locale()
     if value.tzinfo is not None:
         value = value.astimezone(tz)
-    return _datetime_pattern(name, fmt) % _Fields(value, locale)
+    return _datetime_pattern(name, fmt) % _Fields(value, locale, name)
 
 
 def format_date(value: date | datetime | None, fmt: str = "medium") -> str:
@@ -103,7 +126,7 @@ def format_date(value: date | datetime | None, fmt: str = "medium") -> str:
     name, locale, tz = _request_locale()
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(tz)
-    return _date_pattern(name, fmt) % _Fields(value, locale)
+    return _date_pattern(name, fmt) % _Fields(value, locale, name)
 
 
 def install(app) -> None:

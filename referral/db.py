@@ -86,7 +86,9 @@ class LabelledEnum(StrEnum):
 
     @property
     def label(self) -> str:
-        return str(type(self).LABELS[self])
+        from referral.i18n import text_of  # Flask-Babel is set up after the models load
+
+        return text_of(type(self).LABELS[self])
 
     @classmethod
     def choices(cls, blank=None) -> list[tuple[str, str]]:

@@ -16,10 +16,12 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from referral.audit import service as audit
 from referral.auth import policy, second_factor
@@ -642,3 +644,57 @@ def describe_device(user_agent: str) -> str:
     if browser or system:
         return browser or system
     return str(_l("Unknown device"))
+
+
+# --- the signed-in user across the request's commits ------------------------------------
+#
+# A view commits its unit of work before it renders, and the commit expires every loaded
+# object: the signed-in user and the organisation in the page's header would be read
+# again by the first `current_user.role` or `is_authenticated` of the page (one more
+# statement on nearly every page). Their columns as this transaction committed them are
+# put back instead. The request was let in, and decided, on this user as loaded; the
+# next request loads the session and the user afresh.
+
+
+def _signed_in_user(session: Session) -> User | None:
+    if not has_request_context():
+        return None
+    user = g.get("_login_user")
+    if type(user) is not User:
+        return None
+    state = sa_inspect(user)
+    return user if state.session is session and state.persistent else None
+
+
+def _columns_of(obj) -> dict:
+    loaded = sa_inspect(obj).dict
+    return {key: loaded[key] for key in _column_keys(type(obj)) if key in loaded}
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_signed_in_user(session: Session) -> None:
+    user = _signed_in_user(session)
+    if user is None:
+        return
+    kept = [(user, _columns_of(user))]
+    organisation = sa_inspect(user).dict.get("organisation")
+    if organisation is not None and sa_inspect(organisation).persistent:
+        kept.append((organisation, _columns_of(organisation)))
+        kept[0][1]["organisation"] = organisation
+    session.info["signed_in_user"] = kept
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _restore_signed_in_user(session: Session, transaction) -> None:
+    for obj, values in session.info.pop("signed_in_user", ()):
+        state = sa_inspect(obj)
+        if state.session is not session or not state.persistent:
+            continue
+        for key, value in values.items():
+            if key in state.expired_attributes or key not in state.dict:
+                set_committed_value(obj, key, value)
+
+
+@cache
+def _column_keys(model) -> tuple[str, ...]:
+    return tuple(attr.key for attr in sa_inspect(model).column_attrs)

@@ -149,12 +149,25 @@ def _decision(readable: frozenset, writable: frozenset, reason: str, supervisor:
 def access_for(user: User | None, case: Case) -> CaseAccess:
     user = real_user(user)
     scope = _scope(user)
+    return _access(scope, _powers(user, scope), case)
+
+
+def _powers(user: User | None, scope: _Scope) -> tuple[bool, bool]:
+    """(supervises the case's organisation, may edit): the user's part of a decision."""
+    if scope.kind == NONE:
+        return False, False
+    supervisor = scope.kind == ORGANISATION and user.can(Permission.CASE_ERASE)
+    return supervisor, user.can(Permission.CASE_EDIT)
+
+
+def _access(scope: _Scope, powers: tuple[bool, bool], case: Case) -> CaseAccess:
+    """`access_for` with the user's scope and powers worked out already (once a page)."""
     if not _scope_matches(scope, case):
         return _NO_ACCESS
-    supervisor = scope.kind == ORGANISATION and user.can(Permission.CASE_ERASE)
+    supervisor, editor = powers
     if case.is_erased:
         return _decision(frozenset(), frozenset(), "erased", supervisor)
-    writable = CASE_UNITS if user.can(Permission.CASE_EDIT) else frozenset()
+    writable = CASE_UNITS if editor else frozenset()
     if case.status == CaseStatus.CLOSED:
         return _decision(CASE_UNITS, frozenset(), "closed", supervisor)
     reason = "organisation" if scope.kind == ORGANISATION else "own_or_assigned"
@@ -204,10 +217,12 @@ def page_grant(user: User, cases, units: frozenset[str] | set[str]) -> Grant | N
     case by case with the same rule as `grant_for` (None when it allows none of them):
     a case it does not allow is left out, and reading it is refused as without a grant."""
     user = real_user(user)
+    scope = _scope(user)
+    powers = _powers(user, scope)
     wanted = frozenset(units)
     allowed = []
     for case in cases:
-        access = access_for(user, case)
+        access = _access(scope, powers, case)
         if access.visible and wanted and wanted <= access.readable:
             allowed.append(case.id)
     return _ISSUER.issue_page(user, allowed, wanted) if allowed else None

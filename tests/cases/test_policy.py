@@ -187,6 +187,42 @@ def test_a_page_grant_opens_the_cases_decided_for_it_and_no_other():
     assert policy.page_grant(auditor, [a, b], {grants.NAME}) is None
 
 
+def test_a_column_read_for_a_page_opens_each_row_as_a_field_read_would():
+    worker = factories.UserFactory(role=Role.CASEWORKER)
+    colleague = factories.UserFactory(role=Role.CASEWORKER, organisation=worker.organisation)
+    a, b = _open(worker), _open(worker, "Jyldyz Asanova")
+    left_out = _open(worker, "Nurila Bekova")
+    theirs = _open(colleague, "Cholpon Sadykova")
+    grant = policy.page_grant(worker, [a, b, theirs], {grants.NAME})
+    assert fields.read_column([a, b], "full_name", grant) == [
+        "Aigul Toktogulova",
+        "Jyldyz Asanova",
+    ]
+    assert fields.read_column([], "full_name", grant) == []
+    # One row the grant does not cover refuses the whole column before anything opens.
+    before = envelope.COUNTERS["field_decrypt"]
+    for rows, name, used in (
+        ([a, left_out], "full_name", grant),
+        ([theirs, a], "full_name", grant),
+        ([a, b], "note", grant),
+        ([a, b], "full_name", policy.page_grant(colleague, [theirs], {grants.NAME})),
+        ([a, b], "full_name", None),
+    ):
+        with pytest.raises(GrantError):
+            fields.read_column(rows, name, used)
+    assert envelope.COUNTERS["field_decrypt"] == before
+    # A value moved to another row fails there, naming the row and column, not the value.
+    b.full_name_ct = a.full_name_ct
+    with pytest.raises(envelope.DecryptionError) as failed:
+        fields.read_column([a, b], "full_name", grant)
+    assert (failed.value.reason, failed.value.row_id, failed.value.column) == (
+        "tag",
+        b.id,
+        "full_name_ct",
+    )
+    assert "Aigul" not in str(failed.value)
+
+
 def test_a_grant_cannot_be_copied_to_another_case_user_or_wider_groups():
     worker = factories.UserFactory(role=Role.CASEWORKER)
     supervisor = factories.UserFactory(role=Role.SUPERVISOR, organisation=worker.organisation)

@@ -156,20 +156,21 @@ def summaries(user: User, cases: list[Case]) -> list[CaseSummary]:
     overdue = reminders.cases_with_overdue_referrals([case.id for case in cases])
     # One access decision per case, one grant for the page (GrantError below for a case
     # the policy left out, as `grant_for` would raise).
-    grant = policy.page_grant(user, [case for case in cases if not case.is_erased], {U.NAME})
+    readable = [case for case in cases if not case.is_erased]
+    grant = policy.page_grant(user, readable, {U.NAME})
+    if readable and grant is None:
+        raise GrantError("no access to these fields of this case")
+    names = dict(
+        zip([c.id for c in readable], fields.read_column(readable, "full_name", grant), strict=True)
+    )
     rows = []
     for case in cases:
-        name = None
-        if not case.is_erased:
-            if grant is None:
-                raise GrantError("no access to these fields of this case")
-            name = fields.read(case, "full_name", grant)
         rows.append(
             CaseSummary(
                 case.id,
                 case.case_code,
                 case.status,
-                name,
+                names.get(case.id),
                 case.updated_at,
                 case.is_erased,
                 case.risk_level,

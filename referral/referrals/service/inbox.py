@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, literal, not_, select, tuple_, union_all, update
@@ -191,19 +192,23 @@ def _rows(user: User, referrals: list[Referral], now: datetime) -> list[InboxRow
         }
         consent.prefetch_release({r.case_id for r in named})
     # Each row decided on its own, one grant for the names of the page.
-    showing = set()
     decided = []
     for referral in named:
         access = policy.access_for(user, referral)
         if "name" in access.items:
-            showing.add(referral.id)
             decided.append((referral, access))
     grant = policy.shared_page_grant(user, decided, U.NAME) if decided else None
+    shown = [referral for referral, _access in decided]
+    names = dict(
+        zip(
+            [referral.id for referral in shown],
+            fields.read_column([cases[r.case_id] for r in shown], "full_name", grant),
+            strict=True,
+        )
+    )
     rows = []
     for referral in referrals:
-        name = None
-        if referral.id in showing:
-            name = fields.read(cases[referral.case_id], "full_name", grant)
+        name = names.get(referral.id)
         rows.append(
             InboxRow(
                 referral.id,
@@ -242,11 +247,18 @@ def inbox_counts(user: User, now: datetime | None = None) -> dict[str, int | str
     ]
     parts.append(select(literal(OVERDUE).label("key"), _capped(base.where(_overdue_clause(now)))))
     rows = db.session.execute(union_all(*parts)).all()
-    return {key: _shown(total) for key, total in rows}
+    counts = {key: _shown(total) for key, total in rows}
+    if has_request_context():  # the header's number on the same page is its "sent"
+        g._referral_waiting = (user.id, counts[ReferralStatus.SENT.value])
+    return counts
 
 
 def waiting_count(user: User) -> int | str:
-    """New referrals waiting for the provider's first answer: the header's number."""
+    """New referrals waiting for the provider's first answer: the header's number (on
+    the inbox page, its count of "sent", counted moments before for the same user)."""
+    counted = g.get("_referral_waiting") if has_request_context() else None
+    if counted is not None and counted[0] == user.id:
+        return counted[1]
     waiting = policy.visible_referrals(user).where(Referral.status == ReferralStatus.SENT)
     total = db.session.execute(select(_capped(waiting))).scalar_one()
     return _shown(total)

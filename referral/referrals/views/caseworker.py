@@ -18,6 +18,7 @@ from flask_login import current_user
 from referral.auth.access import require
 from referral.auth.permissions import Permission
 from referral.cases import policy as case_policy
+from referral.cases.service import consent
 from referral.cases.service.common import StaleError, one_read_event
 from referral.extensions import db
 from referral.referrals import policy, sharing
@@ -186,6 +187,9 @@ def detail(referral_id: uuid.UUID):
     referral = policy.get_referral_for(current_user, referral_id)
     if referral is None:
         abort(404)
+    # A page that only reads: everything it decides (this access, the shared view, the
+    # provider's own grant) reads the release consent once, as the inbox does its page.
+    consent.prefetch_release({referral.case_id})
     access = policy.access_for(current_user, referral)
     if access.as_provider and policy.is_transfer(referral):
         # A receiving centre's supervisor answers a transfer on its own page (the
