@@ -405,10 +405,10 @@ def _log(case: Case, row: Consent, remark: str | None) -> None:
 
 
 def record_consent(user: User, case: Case, data: ConsentInput, lock_version: int | None) -> Consent:
-    _forget_prefetched()
     """Record a consent given or refused. `lock_version` is the history number the form
     was loaded with (StaleError if someone recorded a consent since); CaseError lists
     every broken rule; CaseClosedError/CaseErasedError/GrantError as write_grant."""
+    _forget_prefetched()
     grant = write_grant(user, case, {U.NOTES})
     types, org_ids, remark = check_consent(case, data)
     current = history_version(case)
