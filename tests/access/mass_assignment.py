@@ -11,6 +11,8 @@ time of the request) are compared by kind, so a changed value still shows."""
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -178,6 +180,8 @@ def _kind(column: str, value, new_ids: set[str], now: datetime):
         return f"<sealed, {len(value)}>"
     if column == "case_code" and str(value).startswith(f"KG-{now.year}-"):
         return "<fresh case code>"  # drawn at random for every new case
+    if column == "storage_id" and re.fullmatch(r"[0-9a-f]{32}", str(value)):
+        return "<fresh file name>"  # an attachment's file on disk, named at random
     if isinstance(value, str) and value.startswith("$argon2"):
         return "<fresh password hash>"  # salted anew for every password
     if isinstance(value, datetime):
@@ -218,6 +222,14 @@ def changes(before: dict, after: dict) -> dict:
     return result
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file field's value: a file name and its bytes."""
+
+    name: str
+    content: bytes
+
+
 def submit(
     app, connection, user_id, url: str, data: dict, page: str | None = None, added=None
 ) -> tuple[int, dict, int]:
@@ -233,6 +245,11 @@ def submit(
         if page is not None:
             data = {**form_of(browser, page, url), **data}
         added = {k: v for k, v in (added or {}).items() if k not in data}
+        # A file is read by the request: each submission gets a stream of its own.
+        data = {
+            k: (io.BytesIO(v.content), v.name) if isinstance(v, Upload) else v
+            for k, v in data.items()
+        }
         before = snapshot()
         response = browser.post(url, {**data, **added})
         return response.status_code, changes(before, snapshot()), len(added)

@@ -544,6 +544,13 @@ def _attachment(world):
     return f"/cases/{case.id}/attachments/{attachments.add_attachment(case.owner, case, data).id}"
 
 
+def _info_page(world):
+    """A "know your rights" page (the migration ships the starter pages)."""
+    from referral.info import service as info
+
+    return f"/info/{info.list_pages()[0].slug}/edit"
+
+
 def _placed_police(world):
     """The world's police, placed in an area (the form requires one)."""
     police = world.orgs["police"]
@@ -564,6 +571,20 @@ MORE_FORMS = [
             "confirm_code": _own(w).case_code,
         },
         page=_erasable,
+    ),
+    sweep.Form(
+        "cases.attachment_new",
+        "caseworker",
+        lambda w: f"/cases/{_own(w).id}/attachments/new",
+        {"kind": "other", "file": sweep.Upload("scan.pdf", b"%PDF-1.4\n%%EOF\n")},
+        page=lambda w: f"/cases/{_own(w).id}/attachments/new",
+    ),
+    sweep.Form(
+        "info.edit",
+        "admin",
+        _info_page,
+        {"body_en": "Help is free and confidential. Edited."},
+        page=_info_page,
     ),
     sweep.Form(
         "cases.attachment_delete",
