@@ -192,23 +192,14 @@ def _pinned_by_bounds(board) -> list[Traced]:
     return found
 
 
-def test_combining_bounds_pins_small_counts_unless_their_tables_are_withheld(country, monkeypatch):
-    """The example of docs/statistics.md, played over the small-cell data: a headline of
-    7 published as 5, a cell of 5 and two hidden 1s. Each page is built without the
-    page-level check and attacked, then checked as build_dashboard checks it and
-    attacked again: without the check an attacker pins such cells; with it the tables
-    that would give them away are withheld."""
-    _seed_small_cells(country)
-    protect = service.inference.protect
-    monkeypatch.setattr(service, "publish", _traced_publish(service.publish))
-    monkeypatch.setattr(service.inference, "protect", lambda tables, note: None)
-    scope = Scope(ScopeKind.NATIONAL)
+def _every_filter_combination(country):
+    """(period key, area, type, age band, sex) and its Filters, for every combination
+    the form offers over the small-cell data."""
     areas = {
         None: None,
         "a": frozenset(descendant_ids(country.rayon_a.id)),
         "b": frozenset(descendant_ids(country.rayon_b.id)),
     }
-    exposed = pinned = withheld = 0
     for period, area, gbv_type, age_band, sex in itertools.product(
         _periods(), areas, [None, *TYPES], [None, *AGES], [None, *SEXES]
     ):
@@ -220,6 +211,22 @@ def test_combining_bounds_pins_small_counts_unless_their_tables_are_withheld(cou
             age_band=age_band,
             sex=sex,
         )
+        yield (period[0], area, gbv_type, age_band, sex), filters
+
+
+def test_combining_bounds_pins_small_counts_unless_their_tables_are_withheld(country, monkeypatch):
+    """The example of docs/statistics.md, played over the small-cell data: a headline of
+    7 published as 5, a cell of 5 and two hidden 1s. Each page is built without the
+    page-level check and attacked, then checked as build_dashboard checks it and
+    attacked again: without the check an attacker pins such cells; with it the tables
+    that would give them away are withheld."""
+    _seed_small_cells(country)
+    protect = service.inference.protect
+    monkeypatch.setattr(service, "publish", _traced_publish(service.publish))
+    monkeypatch.setattr(service.inference, "protect", lambda tables, note: None)
+    scope = Scope(ScopeKind.NATIONAL)
+    exposed = pinned = withheld = 0
+    for _combo, filters in _every_filter_combination(country):
         board = service.build_dashboard(scope, filters)
         exposed += len(_pinned_by_bounds(board))
         protect(board.tables, service.withheld_note())
@@ -238,37 +245,18 @@ def test_an_attacker_running_every_filter_combination_recovers_no_small_count(co
     _seed_small_cells(country)
     monkeypatch.setattr(service, "publish", _traced_publish(service.publish))
     scope = Scope(ScopeKind.NATIONAL)
-    areas = {
-        None: None,
-        "a": frozenset(descendant_ids(country.rayon_a.id)),
-        "b": frozenset(descendant_ids(country.rayon_b.id)),
-    }
-    options = {
-        "period": _periods(),
-        "area": list(areas),
-        "gbv_type": [None, *TYPES],
-        "age_band": [None, *AGES],
-        "sex": [None, *SEXES],
-    }
+    names = ["period", "area", "gbv_type", "age_band", "sex"]
     published: dict[tuple, dict] = {}
     small_published = recovered = 0
     true_small = 0
-    for period, area, gbv_type, age_band, sex in itertools.product(*options.values()):
-        filters = Filters(
-            start=period[1],
-            end=period[2],
-            area_ids=areas[area],
-            gbv_type=gbv_type,
-            age_band=age_band,
-            sex=sex,
-        )
+    for combo, filters in _every_filter_combination(country):
         board = service.build_dashboard(scope, filters)
         cells, totals = _cells_of(board)
         everything = [*cells.values(), *totals.values(), board.total]
         true_small += sum(1 for c in everything if 1 <= c.true <= 4)
         small_published += sum(1 for c in everything if c.value is not None and 1 <= c.value <= 4)
         recovered += _recoveries_within(cells, totals)
-        published[(period[0], area, gbv_type, age_band, sex)] = {
+        published[combo] = {
             **cells,
             **{("total", *k): v for k, v in totals.items()},
             ("incidents",): board.total,
@@ -276,7 +264,6 @@ def test_an_attacker_running_every_filter_combination_recovers_no_small_count(co
     # Differencing: two queries whose filters differ by one value (one of them "all"),
     # every cell they both publish as a number.
     differenced = pairs = 0
-    names = list(options)
     for combo, figures in published.items():
         for i, name in enumerate(names):
             if combo[i] is None or name == "period":
