@@ -28,12 +28,7 @@ from referral.cases import service as cases
 from referral.cases.models import (
     Case,
     CaseEvent,
-    ConsentDecision,
-    ConsentGiver,
-    ConsentKind,
-    ConsentMethod,
 )
-from referral.cases.service import consent
 from referral.cases.service.common import StaleError
 from referral.directory.models import OrganisationType, ServiceType
 from referral.extensions import db
@@ -48,6 +43,7 @@ from referral.referrals.service import lifecycle
 from referral.referrals.service.lifecycle import ReferralError, ReferralInput
 from tests import factories
 from tests.crypto.committed import committed_app, is_postgres
+from tests.helpers import release
 
 pytestmark = pytest.mark.no_db
 S = ReferralStatus
@@ -76,18 +72,7 @@ def _world() -> dict:
     db.session.flush()
     case = cases.open_case(worker, cases.CaseInput(full_name="Race Caseova", phone="0555 123 000"))
     db.session.flush()
-    consent.record_consent(
-        worker,
-        case,
-        consent.ConsentInput(
-            kind=ConsentKind.RELEASE,
-            decision=ConsentDecision.GIVEN,
-            given_by=ConsentGiver.SURVIVOR,
-            method=ConsentMethod.VERBAL,
-            service_types=(ServiceType.POLICE_INTERNAL_AFFAIRS, ServiceType.HEALTH_PRIMARY_CARE),
-        ),
-        consent.history_version(case),
-    )
+    release(worker, case, (ServiceType.POLICE_INTERNAL_AFFAIRS, ServiceType.HEALTH_PRIMARY_CARE))
     db.session.commit()
     return {
         "worker": worker.id,

@@ -11,14 +11,13 @@ from sqlalchemy import update
 
 from referral.auth.permissions import Role
 from referral.cases import service as cases
-from referral.cases.models import ConsentDecision, ConsentGiver, ConsentKind, ConsentMethod
-from referral.cases.service import consent
 from referral.directory.models import OrganisationType, ServiceType
 from referral.extensions import db
 from referral.referrals import service
 from referral.referrals.models import Referral, ReferralStatus, Urgency
 from referral.referrals.service import inbox
 from tests import factories
+from tests.helpers import release
 
 S = ReferralStatus
 
@@ -34,18 +33,7 @@ def setup():
 def _send(worker, org, n: int, *, items=("name",)):
     case = cases.open_case(worker, cases.CaseInput(full_name=f"Survivor Number{n}ova"))
     db.session.flush()
-    consent.record_consent(
-        worker,
-        case,
-        consent.ConsentInput(
-            kind=ConsentKind.RELEASE,
-            decision=ConsentDecision.GIVEN,
-            given_by=ConsentGiver.SURVIVOR,
-            method=ConsentMethod.VERBAL,
-            service_types=(ServiceType.POLICE_INTERNAL_AFFAIRS,),
-        ),
-        consent.history_version(case),
-    )
+    release(worker, case, (ServiceType.POLICE_INTERNAL_AFFAIRS,))
     referral = service.send_referral(
         worker,
         case,

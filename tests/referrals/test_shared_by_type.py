@@ -18,10 +18,6 @@ from referral.auth.permissions import Role
 from referral.cases import policy as case_policy
 from referral.cases import service as cases
 from referral.cases.models import (
-    ConsentDecision,
-    ConsentGiver,
-    ConsentKind,
-    ConsentMethod,
     ContactMethod,
     NeedPriority,
     PerpetratorCount,
@@ -31,7 +27,7 @@ from referral.cases.models import (
     Sex,
 )
 from referral.cases.models.plan import IssuingBody, OrderKind
-from referral.cases.service import consent, incidents, notes, orders, perpetrators, risk
+from referral.cases.service import incidents, notes, orders, perpetrators, risk
 from referral.cases.timeutil import BISHKEK, local_now, to_utc
 from referral.crypto import grants as U
 from referral.crypto.grants import GrantError
@@ -41,6 +37,7 @@ from referral.referrals import service, sharing
 from referral.referrals.models import ReferralStatus, Urgency
 from referral.referrals.service import shared
 from tests import factories
+from tests.helpers import release
 
 SERVICE_OF = {
     OrganisationType.POLICE: ServiceType.POLICE_INTERNAL_AFFAIRS,
@@ -200,19 +197,7 @@ def canary_case(worker, *, do_not_contact: bool = False):
         ),
     )
     notes.add_note(worker, case, VALUES["case_note"])
-    consent.record_consent(
-        worker,
-        case,
-        consent.ConsentInput(
-            kind=ConsentKind.RELEASE,
-            decision=ConsentDecision.GIVEN,
-            given_by=ConsentGiver.SURVIVOR,
-            method=ConsentMethod.VERBAL,
-            service_types=tuple(SERVICE_OF.values()),
-        ),
-        consent.history_version(case),
-    )
-    db.session.flush()
+    release(worker, case, tuple(SERVICE_OF.values()))
     return case, to_utc(today - timedelta(days=2), time(3, minute))
 
 
