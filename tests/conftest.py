@@ -292,6 +292,25 @@ def login_as(app):
     return _login
 
 
+# The files that take longest, run first: pytest-xdist hands out whole files (loadfile)
+# in collection order, so a long file collected last keeps one core busy alone at the
+# end of the run. A file's own tests keep their order.
+LONG_FILES = (
+    "tests/browser/test_journeys.py",
+    "tests/stats/test_facts.py",
+    "tests/access/test_matrix.py",
+    "tests/access/test_mass_assignment.py",
+    "tests/ops/test_backup.py",
+    "tests/test_fuzz.py",
+    "tests/stats/test_suppression.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 _FIGURES: list[str] = []
 _MATRIX: list[tuple[str, str, int, int]] = []
 _MASS_ASSIGNMENT: list[tuple[str, int, int]] = []
