@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 
 from referral.auth.access import public
 from referral.directory import public as finder
@@ -36,6 +36,19 @@ def index():
     results = None
     if location is not None:
         results = [finder.public_view(s) for s in finder.find_services(location, need)]
+    if results is not None and request.headers.get("X-Finder") == "results":
+        # The finder's script after a search: it keeps the page and its form and swaps
+        # in the results only.
+        response = make_response(
+            render_template(
+                "directory/finder_results_only.html",
+                location=location,
+                need=need,
+                results=results,
+            )
+        )
+        response.vary.add("X-Finder")
+        return response
     return render_template(
         "directory/finder.html",
         locations=finder.finder_locations(),

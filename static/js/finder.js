@@ -5,6 +5,22 @@
 (function () {
   "use strict";
   if (!window.fetch || !window.DOMParser || !window.history.replaceState) { return; }
+  // After a search the server sends only the results and the language buttons that
+  // keep them: the page, its form and the visitor's choice stay as they are.
+  function swapResults(html, url) {
+    var next = new DOMParser().parseFromString(html, "text/html");
+    var fresh = next.querySelector("[data-results]");
+    var lang = next.querySelector(".public-lang");
+    if (!fresh || !lang) { return false; }
+    var now = document.querySelector("main [data-results]");
+    if (now) { now.replaceWith(document.adoptNode(fresh)); }
+    else { document.querySelector("main form.finder-form").after(document.adoptNode(fresh)); }
+    document.querySelector(".public-lang").replaceWith(document.adoptNode(lang));
+    window.history.replaceState(null, "", url);
+    var heading = fresh.querySelector("h2");
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    return true;
+  }
   function swap(html, url) {
     var next = new DOMParser().parseFromString(html, "text/html");
     ["main", ".public-lang"].forEach(function (selector) {
@@ -23,12 +39,14 @@
     if (!form.closest || !form.closest("[data-finder]")) { return; }
     event.preventDefault();
     var url = form.action;
-    fetch(url, { method: "POST", body: new FormData(form), credentials: "omit", redirect: "follow" })
+    var search = form.classList.contains("finder-form");
+    var headers = search ? { "X-Finder": "results" } : {};
+    fetch(url, { method: "POST", body: new FormData(form), headers: headers, credentials: "omit", redirect: "follow" })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
       })
-      .then(function (html) { swap(html, url); })
+      .then(function (html) { if (!(search && swapResults(html, url))) { swap(html, url); } })
       .catch(function () { form.submit(); });
   });
 }());

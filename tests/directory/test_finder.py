@@ -143,3 +143,25 @@ def test_every_need_is_offered_in_plain_words(browser):
         "Help for a child",
     ):
         assert words in page
+
+
+def test_the_finders_script_gets_the_results_without_the_page_again(browser, kg, sokuluk_directory):
+    """After a search the script asks for the results only: the place's services and the
+    language buttons that keep them, not the page, its form and its list of places a
+    second time. Without the script the whole page comes, as before."""
+    form = {"where": str(kg(SOKULUK).id), "need": ""}
+    whole = browser.post("/find/?lang=ky", data=form)
+    part = browser.post("/find/?lang=ky", data=form, headers={"X-Finder": "results"})
+    assert whole.status_code == part.status_code == 200
+    html = part.get_data(as_text=True)
+    assert "data-results" in html
+    assert 'class="public-lang"' in html
+    assert f'name="where" value="{kg(SOKULUK).id}"' in html  # the language buttons
+    assert "<select" not in html
+    assert "<html" not in html
+    assert "X-Finder" in part.headers.get("Vary", "")
+    assert len(part.get_data()) < len(whole.get_data()) / 2
+    assert "Set-Cookie" not in part.headers
+    # A visitor's choice that finds nothing to show falls back to the whole page.
+    empty = browser.post("/find/?lang=ky", data={"where": ""}, headers={"X-Finder": "results"})
+    assert "<select" in empty.get_data(as_text=True)
