@@ -32,20 +32,19 @@ OTHER_ID = str(uuid.uuid4())
 NOT_COMPARED = {"audit_events", "audit_head"}
 
 
-def extras(world) -> dict[str, str]:
+def hostile_fields(user_id, org_id, case_id) -> dict[str, str]:
     """Fields no form of this app offers, each aimed at an object the user must not
-    reach or a state the form must not set."""
-    other_user = str(world.users["other_caseworker"].id)
-    other_org = str(world.orgs["other_crisis"].id)
+    reach (another person, organisation and case) or a state the form must not set."""
+    user_id, org_id, case_id = str(user_id), str(org_id), str(case_id)
     return {
-        "owner_id": other_user,
-        "organisation_id": other_org,
-        "to_org_id": other_org,
-        "from_org_id": other_org,
-        "user_id": other_user,
+        "owner_id": user_id,
+        "organisation_id": org_id,
+        "to_org_id": org_id,
+        "from_org_id": org_id,
+        "user_id": user_id,
         "role": "admin",
         "status": "completed",
-        "case_id": str(world.get("other_org_case").id),
+        "case_id": case_id,
         "referral_id": OTHER_ID,
         "shared_items": "narrative",
         "shared_fields": "narrative",
@@ -56,13 +55,22 @@ def extras(world) -> dict[str, str]:
         "password_hash": "x",
         "erased_at": "2020-01-01",
         "case_code": "KG-2000-AAAAA",
-        "created_by_id": other_user,
-        "recorded_by_id": other_user,
-        "assigned_to_id": other_user,
+        "created_by_id": user_id,
+        "recorded_by_id": user_id,
+        "assigned_to_id": user_id,
         "id": OTHER_ID,
         "org_type": "police",
         "lock_version": "7",
     }
+
+
+def extras(world) -> dict[str, str]:
+    """`hostile_fields` aimed at the world's other centre, its caseworker and case."""
+    return hostile_fields(
+        world.users["other_caseworker"].id,
+        world.orgs["other_crisis"].id,
+        world.get("other_org_case").id,
+    )
 
 
 @dataclass

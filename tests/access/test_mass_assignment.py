@@ -20,7 +20,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -57,35 +56,11 @@ from tests.conftest import TEST_PASSWORD
 from tests.helpers import release
 from tests.referrals import test_caseworker_proposals as proposals_world
 
-OTHER_ID = str(uuid.uuid4())
+OTHER_ID = sweep.OTHER_ID
 
 
 def extras(world_ids: dict) -> dict:
-    """Fields no form of this app offers, each aimed at an object the user must not
-    reach or a state the form must not set."""
-    return {
-        "owner_id": world_ids["user"],
-        "organisation_id": world_ids["org"],
-        "to_org_id": world_ids["org"],
-        "from_org_id": world_ids["org"],
-        "role": "admin",
-        "status": "completed",
-        "case_id": world_ids["case"],
-        "referral_id": OTHER_ID,
-        "shared_items": "narrative",
-        "shared_fields": "narrative",
-        "units": "narrative",
-        "is_active": "n",
-        "is_active_account": "n",
-        "must_change_password": "y",
-        "password_hash": "x",
-        "erased_at": "2020-01-01",
-        "case_code": "KG-2000-AAAAA",
-        "created_by_id": world_ids["user"],
-        "recorded_by_id": world_ids["user"],
-        "id": OTHER_ID,
-        "org_type": "police",
-    }
+    return sweep.hostile_fields(world_ids["user"], world_ids["org"], world_ids["case"])
 
 
 def submit(browser, url: str, data: dict, extra: dict):
