@@ -14,8 +14,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from flask import render_template_string
+
 from referral import create_app
-from referral.auth.access import public
+from referral.auth.access import public, require
+from referral.auth.permissions import Permission
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/referral_bench"
@@ -42,6 +45,22 @@ def build():
     @public
     def bench_bare():
         return "ok"
+
+    # The floor under every signed-in page, for the goals stated as a share of the bare
+    # endpoint: the session and user loaded and the access check passed, and nothing
+    # else; then the same with the site's layout (menu, counts, language form) and an
+    # empty body. No page of the product can be cheaper than these.
+    @app.get("/bench-signed")
+    @require(Permission.ACCOUNT)
+    def bench_signed():
+        return "ok"
+
+    empty = '{% extends "base.html" %}{% block content %}<p>ok</p>{% endblock %}'
+
+    @app.get("/bench-empty")
+    @require(Permission.ACCOUNT)
+    def bench_empty():
+        return render_template_string(empty)
 
     return app
 

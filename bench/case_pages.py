@@ -57,6 +57,8 @@ PASSWORD = "bench-password-not-secret-1"
 PAGE_CODE = "timeline"  # the note of the case whose page is measured
 DEEP_PAGES = 20
 SMALL_BARE = f"bare endpoint ({SMALL}-case server)"
+FLOOR_SIGNED = "floor: signed in, no page"
+FLOOR_EMPTY = "floor: signed in, empty page with layout"
 
 
 def _seconds() -> float:
@@ -420,6 +422,8 @@ def measure_pages(big_url: str, small_url: str, n: int, paths: dict) -> dict[str
             print(f"note: the case page answers {status}; the server's log: {big.log.name}")
         plan = [  # label, server, path, signed in, the bare endpoint it is compared with
             ("bare endpoint", big, "/bench-bare", False, "bare endpoint"),
+            (FLOOR_SIGNED, big, "/bench-signed", True, "bare endpoint"),
+            (FLOOR_EMPTY, big, "/bench-empty", True, "bare endpoint"),
             (f"case list page 1 ({n} cases)", big, "/cases/", True, "bare endpoint"),
             (f"case list page {DEEP_PAGES + 1} (Next links)", big, deep, True, "bare endpoint"),
             (
@@ -619,6 +623,14 @@ def main() -> dict[str, float]:
     print(
         f"goals: p95 < 25 ms and >= 10% of bare; list p95 {results['list_p95_ms']:.1f} ms, "
         f"{results['list_share_of_bare_pct']:.1f}% of bare"
+    )
+    for label in (FLOOR_SIGNED, FLOOR_EMPTY):
+        results[label] = figures[label].rps / bare.rps * 100
+    print(
+        f"floor of any signed-in page in this run: {results[FLOOR_SIGNED]:.1f}% of bare with "
+        f"no page, {results[FLOOR_EMPTY]:.1f}% with the layout and an empty body "
+        f"(p95 {figures[FLOOR_EMPTY].ms(95):.1f} ms); the list is "
+        f"{page1.rps / figures[FLOOR_EMPTY].rps * 100:.0f}% of the empty page's requests/s"
     )
 
     real_ms, twin_ms = encryption_ratio(app)

@@ -33,6 +33,8 @@ from bench._cases import make_app, percentile
 from bench._referrals import database_url, ensure_referrals, referral_count
 from bench.case_pages import (
     CLIENTS,
+    FLOOR_EMPTY,
+    FLOOR_SIGNED,
     Figure,
     Server,
     _rounds,
@@ -266,7 +268,12 @@ def main() -> dict[str, float]:
         if status != 200:
             server.keep_log = True
             print(f"note: the referral page answers {status}; log: {server.log.name}")
-        plan = [("bare endpoint", "/bench-bare", False), ("inbox page 1", "/referrals/inbox", True)]
+        plan = [
+            ("bare endpoint", "/bench-bare", False),
+            (FLOOR_SIGNED, "/bench-signed", True),
+            (FLOOR_EMPTY, "/bench-empty", True),
+            ("inbox page 1", "/referrals/inbox", True),
+        ]
         if page2:
             plan.append(("inbox page 2 (Next link)", page2, True))
         plan.append(("referral page", referral_path, True))
@@ -290,6 +297,11 @@ def main() -> dict[str, float]:
         results[f"{label} p95 ms"] = f.ms(95)
         results[f"{label} % of bare"] = share
     print("goals: p95 < 25 ms and >= 10% of the bare endpoint's requests/s")
+    print(
+        f"floor of any signed-in page in this run: {results[f'{FLOOR_SIGNED} % of bare']:.1f}% "
+        f"of bare with no page, {results[f'{FLOOR_EMPTY} % of bare']:.1f}% with the layout "
+        f"and an empty body (p95 {results[f'{FLOOR_EMPTY} p95 ms']:.1f} ms)"
+    )
 
     paths = {"inbox page 1": "/referrals/inbox", "referral page": referral_path}
     with app.app_context():
