@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from referral.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from referral.crypto.keyring import KeyringError
 from referral.db import utcnow
+from referral.dbsetup import writing_unit
 from referral.extensions import db
 
 # One sealer at a time, across every process: the key of the PostgreSQL advisory lock.
@@ -286,7 +287,7 @@ class BackgroundSealer:
                 return
             time.sleep(self.COALESCE_SECONDS)
             self.wake.clear()
-            with self.app.app_context():
+            with self.app.app_context(), writing_unit():
                 try:
                     seal_pending()
                 except Exception as error:  # next poke, `flask audit seal` or verify

@@ -133,11 +133,14 @@ class Actor(threading.Thread):
         self.outcome = None
 
     def run(self):
+        # At the line before loading anything: on SQLite a request's transaction takes
+        # the database's write lock at its BEGIN, so the others queue there (as two
+        # requests do when served) instead of at the line.
+        self.start_line.wait(timeout=10)
         with self.world.app.test_request_context("/"):
             user = db.session.get(User, self.user_id)
             g._login_user = user
             referral = db.session.get(Referral, self.referral_id)
-            self.start_line.wait(timeout=10)
             try:
                 ACTIONS[self.action](user, referral, self.version)
                 db.session.commit()

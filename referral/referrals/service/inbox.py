@@ -331,12 +331,12 @@ def give_feedback(user: User, referral: Referral, data: FeedbackInput, lock_vers
     only while the referral is open. StaleError if the referral changed meanwhile."""
     access = _provider_access(user, referral)
     problems = Problems()
+    lifecycle._check_version(referral, lock_version)  # first, as in provider_step
     if not access.can_act:
         problems.add(
             None, _l("Feedback can be written while the referral is open. Use your notes.")
         )
         problems.raise_if_any(ReferralError)
-    lifecycle._check_version(referral, lock_version)
     if not (_clean(data.service_given) or _clean(data.outcome) or data.next_date):
         problems.add("service_given", _l("Write what was done, the outcome or the next date."))
     if data.next_time is not None and data.next_date is None:

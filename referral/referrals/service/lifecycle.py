@@ -305,6 +305,10 @@ def provider_step(
     access = policy.access_for(user, referral)
     if not access.visible:
         raise GrantError("no such referral")
+    # The version first: it waits for anyone acting on the referral now, and a form
+    # loaded before their step is told the referral changed (409), whatever the step
+    # made of it; the refusals below then judge the state the form was loaded with.
+    _check_version(referral, lock_version)
     if not access.can_act:
         raise ReferralError(INVALID_STEP % {"status": referral.status.label})
     if to == S.ACCEPTED and policy.is_transfer(referral):
@@ -312,7 +316,6 @@ def provider_step(
         raise ReferralError(
             _l("A supervisor of the receiving centre accepts a transfer and names its owner.")
         )
-    _check_version(referral, lock_version)
     problems = Problems()
     if to == S.DECLINED and decline_reason is None:
         problems.add("decline_reason", _l("Say why the referral is declined."))
@@ -367,9 +370,9 @@ def withdraw_referral(user: User, referral: Referral, lock_version) -> Referral:
     access = policy.access_for(user, referral)
     if not access.visible or not access.as_case_worker:
         raise GrantError("no such referral")
+    _check_version(referral, lock_version)  # first, as in provider_step
     if not access.can_withdraw:
         raise ReferralError(INVALID_STEP % {"status": referral.status.label})
-    _check_version(referral, lock_version)
     current = referral.status
     now = utcnow()
     referral.status = S.WITHDRAWN
