@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import false, func, or_, select, true, tuple_
 from sqlalchemy.orm import selectinload
 
+from referral.dates import format_date
 from referral.directory import policy
 from referral.directory.models import (
     Location,
@@ -347,6 +348,22 @@ def page_services(
         ):
             areas.setdefault(service_id, []).append(_name(location_names, lang))
     cutoff = date.today() - STALE_AFTER
+    # A page shows a handful of distinct types, statuses and dates: each label and date is
+    # translated or formatted once per page rather than once per row.
+    labels: dict = {}
+
+    def label(value) -> str:
+        if value not in labels:
+            labels[value] = value.label
+        return labels[value]
+
+    dates: dict = {}
+
+    def shown(day: date | None) -> str:
+        if day not in dates:
+            dates[day] = format_date(day)
+        return dates[day]
+
     found.rows = [
         ServiceRow(
             id=row.id,
@@ -360,6 +377,9 @@ def page_services(
             area_names=sorted(areas.get(row.id, [])),
             verified_at=row.verified_at,
             is_stale=row.verified_at is None or row.verified_at < cutoff,
+            type_label=label(row.service_type),
+            status_label=label(row.status),
+            verified_text=shown(row.verified_at),
         )
         for row in found.rows
     ]
@@ -379,6 +399,9 @@ class ServiceRow:
     area_names: list[str]
     verified_at: date | None
     is_stale: bool
+    type_label: str = ""
+    status_label: str = ""
+    verified_text: str = ""
 
 
 def _name_columns(model) -> list:

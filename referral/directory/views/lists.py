@@ -49,6 +49,12 @@ def _pager(page) -> dict:
     }
 
 
+def _location_options() -> list[tuple[str, str]]:
+    """(value, indented label) of each location for the filter, made here once: the
+    template would otherwise translate and stringify 66 places per page."""
+    return [(str(loc.id), "\u2003" * depth + loc.label) for loc, depth in service.location_tree()]
+
+
 def _filters() -> dict:
     args = request.args
     return {
@@ -78,7 +84,7 @@ def index():
         page=page,
         pager_links=_pager(page),
         filters=filters,
-        tree=service.location_tree(),
+        tree=_location_options(),
         service_types=list(ServiceType),
     )
 
@@ -100,6 +106,7 @@ def organisations():
         page=page,
         pager_links=_pager(page),
         filters=filters,
-        tree=service.location_tree(),
+        tree=_location_options(),
         org_types=list(OrganisationType),
+        type_labels={t: t.label for t in OrganisationType},
     )
