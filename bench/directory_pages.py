@@ -11,17 +11,23 @@
 2. One `gunicorn -w 2` server (`bench._wsgi`, with its bare endpoint); an administrator
    signs in through the login form and its second factor, and 8 client threads drive,
    round after round: the bare endpoint, the admin's home (the count of services to
-   verify), the service list page 1, a page in the middle, a search by name, a narrow
-   search, and the organisation list page 1.
-3. In process: how many statements each page sends, and its size.
+   verify), the service list page 1, the page in the middle and page 2 of a search by
+   name (each by its "Next" cursor, as the pager links them), a narrow search, and the
+   organisation list page 1.
+3. In process (load-independent figures first): how many statements each page sends,
+   how many Python function calls it makes (cProfile, one request), its size, and its
+   median time.
 
 Goal (as the case list): p95 under 25 ms and at least 10% of the bare endpoint's
-throughput in the same run. BENCH_SECONDS (1.5) per page per round, BENCH_ROUNDS (3).
+throughput in the same run. BENCH_SECONDS (1.5) per page per round, BENCH_ROUNDS (3;
+0 gives the in-process figures only).
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import random
 import time
 import uuid
@@ -210,8 +216,9 @@ def ensure_directory(n_orgs: int, per: int) -> User:
 # --- in process -----------------------------------------------------------------------
 
 
-def in_process(app, paths: dict[str, str]) -> dict[str, tuple[int, int, float]]:
-    """(statements, bytes, median ms) of each page through the test client."""
+def in_process(app, paths: dict[str, str]) -> dict[str, tuple[int, int, int, float]]:
+    """(statements, function calls, bytes, median ms) of each page through the test
+    client."""
     client = app.test_client()
     response = client.post("/login", data={"username": ADMIN, "password": PASSWORD})
     response = answer_code(client, response, ADMIN, app.config["SQLALCHEMY_DATABASE_URI"])
@@ -233,13 +240,16 @@ def in_process(app, paths: dict[str, str]) -> dict[str, tuple[int, int, float]]:
         finally:
             event.remove(engine, "before_cursor_execute", counted)
         assert response.status_code == 200, (path, response.status_code)
+        profile = cProfile.Profile()
+        profile.runcall(client.get, path)
+        calls = pstats.Stats(profile).total_calls
         times = []
         for _ in range(15):
             start = time.perf_counter()
             client.get(path)
             times.append(time.perf_counter() - start)
         times.sort()
-        results[label] = (count, len(response.data), times[len(times) // 2] * 1000)
+        results[label] = (count, calls, len(response.data), times[len(times) // 2] * 1000)
     return results
 
 
@@ -261,29 +271,55 @@ def main() -> dict[str, float]:
     with app.app_context():
         admin = ensure_directory(n_orgs, per)
         _sign_in_ready(admin)
-        listed = directory.page_services(page=1, lang="ru")
+        listed = db.session.scalar(
+            select(func.count(Service.id))
+            .join(Service.organisation)
+            .where(Service.status == "active", Organisation.is_active)
+        )
+        middle = max(2, listed // directory.PAGE_SIZE // 2)
+        # The row that ends the page before the middle one: its id is the cursor of the
+        # middle page's link, as "Next" would give it.
+        before_middle = db.session.scalar(
+            select(Service.id)
+            .join(Service.organisation)
+            .where(Service.status == "active", Organisation.is_active)
+            .order_by(Service.sort_ru, Service.id)
+            .offset((middle - 1) * directory.PAGE_SIZE - 1)
+            .limit(1)
+        )
+        search_page_2 = directory.page_services(page=1, search="ош", lang="ru").after
         stale = directory.count_stale_services()
         db.session.commit()
-    middle = max(1, listed.pages // 2)
+    pages = -(-listed // directory.PAGE_SIZE)
     paths = {
         "admin home (services to verify)": "/?lang=ru",
         "service list page 1": "/directory/?lang=ru",
-        f"service list page {middle} of {listed.pages}": f"/directory/?lang=ru&page={middle}",
-        "search 'ош' (many hits), page 2": "/directory/?lang=ru&q=%D0%BE%D1%88&page=2",
+        f"service list page {middle} of {pages} (Next)": (
+            f"/directory/?lang=ru&after={before_middle.hex}&page={middle}"
+        ),
+        "search 'ош' (many hits), page 2 (Next)": (
+            f"/directory/?lang=ru&q=%D0%BE%D1%88&after={search_page_2}&page=2"
+        ),
         "search '№4246' (one organisation)": "/directory/?lang=ru&q=%E2%84%964246",
         "organisation list page 1": "/directory/organisations?lang=ru",
     }
     print(
-        f"directory: {n_orgs} organisations, {listed.total} active services listed "
-        f"({listed.pages} pages), {stale} to verify; database {url.rsplit('/', 1)[-1]}"
+        f"directory: {n_orgs} organisations, {listed} active services listed "
+        f"({pages} pages), {stale if stale is not None else 'more than 1000'} to verify; "
+        f"database {url.rsplit('/', 1)[-1]}"
     )
     print(
         f"machine: {os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f}); "
         f"gunicorn -w 2, {CLIENTS} client threads, {_rounds()} rounds x {_seconds():.1f} s "
         "per page, signed in as an administrator"
     )
-    for label, (count, size, ms) in in_process(app, paths).items():
-        print(f"in process: {label:44} {count:3d} statements  {size / 1024:5.1f} KB  {ms:6.2f} ms")
+    for label, (count, calls, size, ms) in in_process(app, paths).items():
+        print(
+            f"in process: {label:46} {count:3d} statements  {calls:6d} calls  "
+            f"{size / 1024:5.1f} KB  {ms:6.2f} ms"
+        )
+    if _rounds() == 0:
+        return {}
 
     server = Server(url, "directory")
     figures: dict[str, Figure] = {}

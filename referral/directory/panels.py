@@ -2,22 +2,27 @@
 entry (provider focal points)."""
 
 from flask import url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from referral.auth.models import User
 from referral.auth.permissions import Permission
 from referral.directory import service
+from referral.directory.service import lists
 from referral.home.service import Panel, register_panel
 
 
 @register_panel(40, Permission.DIRECTORY_MANAGE)
 def directory_admin_panel(user: User) -> Panel:
+    stale = service.count_stale_services()
     return Panel(
         title=_("Provider directory"),
         items=[
             (
                 _("Services not verified for 12 months"),
-                service.count_stale_services(),
+                _("more than %(num)s", num=format_number(lists.COUNT_LIMIT))
+                if stale is None
+                else stale,
                 url_for("directory.index", stale="1"),
             ),
             (_("Add an organisation"), "+", url_for("directory.organisation_new")),

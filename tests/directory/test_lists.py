@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from referral.directory import service as directory
+from referral.directory.service import lists
 from referral.extensions import db
 from tests import factories
 from tests.directory.conftest import BISHKEK
@@ -274,3 +275,107 @@ def test_a_list_page_costs_the_same_statements_for_200_services_as_for_20(login_
         assert len(SERVICE_LINK.findall(page)) == directory.PAGE_SIZE
         assert PAGE_OF["ru"].search(page).groups() == ("1", "4")
     assert many == few, (few, many)
+
+
+def _walk_back(browser, page: str, link=SERVICE_LINK) -> list[list[tuple[str, str]]]:
+    """The rows of each page from `page` back to the first, following "Previous"."""
+    pages = [link.findall(page)]
+    while following := re.search(r'<a rel="prev" href="([^"]+)"', page):
+        page = browser.get(following.group(1).replace("&amp;", "&")).get_data(as_text=True)
+        pages.append(link.findall(page))
+        assert len(pages) < 50, "the navigator never ends"
+    return pages
+
+
+def test_beyond_the_counted_rows_the_pages_go_on_by_next_and_back_by_previous(
+    login_as, monkeypatch
+):
+    # The count stops at COUNT_LIMIT; a smaller limit stands for a country's directory.
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 60)
+    for n in range(130):
+        factories.ServiceFactory(name_en=f"Desk {n:03d}")
+    admin = login_as("admin")
+    first = admin.get("/directory/?lang=en").get_data(as_text=True)
+    assert "More than 60 services" in first
+    assert "Page 1" in first
+    assert not PAGE_OF["en"].search(first)  # no "of N": the rows were not all counted
+    assert "Last page" not in first
+
+    rows = _walk(admin, "/directory/", "en")
+    assert [name for _id, name in rows] == [f"Desk {n:03d}" for n in range(130)]
+
+    url = "/directory/?lang=en"
+    while True:  # to the last page by "Next"
+        page = admin.get(url).get_data(as_text=True)
+        following = re.search(r'<a rel="next" href="([^"]+)"', page)
+        if not following:
+            break
+        url = following.group(1).replace("&amp;", "&")
+    assert "Page 3" in page
+    assert "First page" in page
+    back = _walk_back(admin, page)
+    assert [len(rows) for rows in back] == [30, 50, 50]
+    assert [name for rows in reversed(back) for _id, name in rows] == [
+        f"Desk {n:03d}" for n in range(130)
+    ]
+
+
+def test_a_deep_page_costs_the_statements_of_page_two(login_as, monkeypatch):
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 60)
+    for n in range(260):
+        factories.ServiceFactory(name_en=f"Desk {n:03d}")
+    admin = login_as("admin")
+    second = re.search(r'rel="next" href="([^"]+)"', admin.get("/directory/?lang=en").text)
+    second = second.group(1).replace("&amp;", "&")
+    page = admin.get(second).get_data(as_text=True)
+    costs = [_statements_of(lambda: admin.get(second))]
+    for _ in range(3):
+        url = re.search(r'rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+        page = admin.get(url).get_data(as_text=True)
+        costs.append(_statements_of(lambda url=url: admin.get(url)))
+    assert "Page 5" in page
+    assert SERVICE_LINK.findall(page)[0][1] == "Desk 200"
+    assert len(set(costs)) == 1, costs
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "after=0123456789abcdef0123456789abcdef",  # a row that does not exist
+        "before=0123456789abcdef0123456789abcdef",
+        "after=not-a-cursor",
+        "after=" + "z" * 32,
+        "before=%01%02",
+        "after=" + "a" * 5000,
+        "after=%D0%BE" * 16,
+        "after=1&before=2&page=7",
+    ],
+)
+def test_a_tampered_cursor_is_the_first_page(login_as, cursor):
+    for n in range(70):
+        factories.OrganisationFactory(name_en=f"Centre {n:02d}", name_ru="", name_ky="")
+        factories.ServiceFactory(name_en=f"Desk {n:02d}")
+    admin = login_as("admin")
+    for path, link, first_name in (
+        ("/directory/", SERVICE_LINK, "Desk 00"),
+        ("/directory/organisations", ORGANISATION_LINK, "Centre 00"),
+    ):
+        response = admin.get(f"{path}?lang=en&{cursor}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert link.findall(page)[0][1] == first_name
+        assert PAGE_OF["en"].search(page).group(1) == "1"
+        assert 'rel="prev"' not in page
+
+
+def test_the_home_says_more_than_the_count_limit_of_services_to_verify(login_as, monkeypatch):
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 5)
+    for n in range(6):
+        factories.ServiceFactory(verified_at=None, name_en=f"Desk {n}")
+    admin = login_as("admin")
+    home = admin.get("/?lang=ru").get_data(as_text=True)
+    shown = re.search(r"</a></dt>\s*<dd>(более 5)</dd>", home)
+    assert shown, "the home page should say there are more than 5 to verify"
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 6)
+    home = admin.get("/?lang=ru").get_data(as_text=True)
+    assert re.search(r"</a></dt>\s*<dd>6</dd>", home)

@@ -2,9 +2,10 @@
 the database instead of loading every service.
 
 Names are stored in ky, ru and en. A row also keeps:
-- `search_text`: its names case-folded, one per line. SQLite's LIKE and lower() fold ASCII
-  only, and PostgreSQL's fold by the server's locale; folding in Python gives the same hits
-  on both, Cyrillic included.
+- `search_text`: its names case-folded, one per line (a service's are followed by its
+  organisation's). SQLite's LIKE and lower() fold ASCII only, and PostgreSQL's fold by the
+  server's locale; folding in Python gives the same hits on both, Cyrillic included. On
+  PostgreSQL a trigram index (migration 0022) answers a search without reading every row.
 - `sort_ky`, `sort_ru`, `sort_en`: the name a reader of that language sees (the same
   fallback as `localised`), folded and spelt so that plain code-point order is alphabetical
   order (Kyrgyz ң, ө, ү and ё come after н, о, у and е, not after я). A service's key starts
@@ -17,7 +18,7 @@ demo seed, test factories) keeps them right without having to remember.
 
 from __future__ import annotations
 
-from sqlalchemy import String, event, inspect
+from sqlalchemy import Index, String, event, inspect, text
 from sqlalchemy.orm import Session
 
 LANGUAGES = ("ky", "ru", "en")
@@ -36,6 +37,19 @@ _AFTER = "\ufffd"
 _ALPHABET = str.maketrans(
     {"ё": "е" + _AFTER, "ң": "н" + _AFTER, "ө": "о" + _AFTER, "ү": "у" + _AFTER}
 )
+
+
+def search_index(table: str) -> Index:
+    """The trigram index of a table's search text (migration 0022). SQLite's LIKE reads
+    every row whatever the index, so there the index of the same name is partial with a
+    condition no row meets: the schema is the same on both, and SQLite keeps nothing."""
+    return Index(
+        f"ix_{table}_search_trgm",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+        sqlite_where=text("0"),
+    )
 
 
 def name_in(obj, lang: str) -> str:
@@ -70,7 +84,12 @@ def refresh_organisation(org) -> None:
 
 
 def refresh_service(service, org) -> None:
-    service.search_text = search_text(*(getattr(service, column) for column in NAME_COLUMNS))
+    # The organisation's names follow the service's own, so that one indexed column answers
+    # a search by either (a line break keeps a needle from spanning two names).
+    service.search_text = search_text(
+        *(getattr(service, column) for column in NAME_COLUMNS),
+        *(getattr(org, column) for column in NAME_COLUMNS if org is not None),
+    )
     for lang in LANGUAGES:
         own = sort_key(name_in(service, lang))
         parent = sort_key(name_in(org, lang)) if org is not None else ""

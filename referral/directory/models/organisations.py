@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.db import TimestampMixin, UUIDPrimaryKey, str_enum
+from referral.directory.models import names
 from referral.directory.models.i18n import localised
 from referral.directory.models.locations import Location
 from referral.directory.models.names import SortKey
@@ -96,9 +97,12 @@ ORGANISATION_TYPE_LABELS = {
 
 class Organisation(UUIDPrimaryKey, TimestampMixin, db.Model):
     __tablename__ = "organisations"
-    __table_args__ = tuple(
-        Index(f"ix_organisations_sort_{lang}_id", f"sort_{lang}", "id")
-        for lang in ("ky", "ru", "en")
+    __table_args__ = (
+        *(
+            Index(f"ix_organisations_sort_{lang}_id", f"sort_{lang}", "id")
+            for lang in ("ky", "ru", "en")
+        ),
+        names.search_index("organisations"),
     )
 
     name_ky: Mapped[str] = mapped_column(String(300), default="")

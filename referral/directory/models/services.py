@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.db import TimestampMixin, UUIDPrimaryKey, str_enum
+from referral.directory.models import names
 from referral.directory.models.i18n import localised
 from referral.directory.models.locations import Location
 from referral.directory.models.names import SortKey
@@ -144,8 +145,12 @@ SERVICE_LANGUAGES = {
 class Service(UUIDPrimaryKey, TimestampMixin, db.Model):
     __tablename__ = "services"
     # The staff list pages in the reader's language: one index per language, id last.
-    __table_args__ = tuple(
-        Index(f"ix_services_sort_{lang}_id", f"sort_{lang}", "id") for lang in ("ky", "ru", "en")
+    __table_args__ = (
+        *(
+            Index(f"ix_services_sort_{lang}_id", f"sort_{lang}", "id")
+            for lang in ("ky", "ru", "en")
+        ),
+        names.search_index("services"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)

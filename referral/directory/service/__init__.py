@@ -5,6 +5,7 @@ Split by subject; import this package, not the parts.
 """
 
 from referral.directory.service.lists import (
+    COUNT_LIMIT,
     PAGE_SIZE,
     Page,
     count_organisation_services,
@@ -54,6 +55,7 @@ from referral.directory.service.sites import SITE_FIELDS, SiteInput, create_site
 __all__ = [
     "ADDABLE_LEVELS",
     "ADMIN_ONLY_ORGANISATION_FIELDS",
+    "COUNT_LIMIT",
     "LOCATIONS_CSV",
     "LOCATION_FIELDS",
     "ORGANISATION_FIELDS",

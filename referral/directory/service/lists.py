@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import false, func, or_, select, true
+from sqlalchemy import false, func, or_, select, true, tuple_
 from sqlalchemy.orm import selectinload
 
+from referral.dates import format_date
 from referral.directory import policy
 from referral.directory.models import (
     Location,
@@ -29,28 +30,118 @@ from referral.extensions import db
 
 # Rows per page: a phone on a slow line gets a page it can load, not the whole country.
 PAGE_SIZE = 50
+# Rows a list counts at most. Counting every active service of the country joined to its
+# organisation was most of page 1's database time; up to here the count is exact, beyond
+# it the list says "more than", and the pages past it are reached by "Next".
+COUNT_LIMIT = 1000
 
 
 @dataclass
 class Page:
-    """One page of a list: its rows, which page it is (from 1) of how many, and the count
-    of every row that matches."""
+    """One page of a list: its rows, which page it is (from 1), and the count of every row
+    that matches up to COUNT_LIMIT (`total` None: more). `after` and `before` are the
+    cursors of the next and the previous page, None where there is none."""
 
     rows: list
     number: int
-    pages: int
-    total: int
+    total: int | None
+    per_page: int = PAGE_SIZE
+    count_limit: int = COUNT_LIMIT
+    after: str | None = None
+    before: str | None = None
+
+    @property
+    def pages(self) -> int | None:
+        """How many pages, when the count is exact."""
+        if self.total is None:
+            return None
+        return max(1, -(-self.total // self.per_page))
 
 
-def _page(query, count_query, number: int, per_page: int, scalars: bool = True) -> Page:
-    """Counted first so that a page beyond the end shows the last one, not an empty list."""
-    total = db.session.execute(count_query).scalar_one()
-    pages = max(1, -(-total // per_page))
-    number = min(max(number, 1), pages)
-    rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
+def decode_cursor(cursor: str | None) -> uuid.UUID | None:
+    """The row id a cursor stands for; None for anything else (the list then starts at the
+    top, as for no cursor)."""
+    if not cursor or len(cursor) != 32 or not cursor.isascii():
+        return None
+    try:
+        return uuid.UUID(hex=cursor)
+    except ValueError:
+        return None
+
+
+def _page(
+    query,
+    count_query,
+    *,
+    model,
+    key,
+    number: int,
+    per_page: int,
+    after: str | None = None,
+    before: str | None = None,
+    scalars: bool = True,
+) -> Page:
+    """One page of `query` in (key, id) order. With a cursor (the id of the row the page
+    follows or precedes) the page is found by keyset, so a deep page costs what page 1
+    costs; the cursor's row is read for its key, and a cursor that names no row is no
+    cursor. Without one, `number` is reached by offset within the counted rows; a number
+    beyond them shows the last page they hold."""
+    counted = db.session.execute(
+        select(func.count()).select_from(count_query.limit(COUNT_LIMIT + 1).subquery())
+    ).scalar_one()
+    total = counted if counted <= COUNT_LIMIT else None
+    ident = model.id
+    anchor_id = decode_cursor(after) or decode_cursor(before)
+    anchor = None
+    if anchor_id is not None:
+        anchor = db.session.execute(select(key, ident).where(ident == anchor_id)).one_or_none()
+    if (after or before) and anchor is None:
+        number = 1  # the number went with the cursor
+    fetch = per_page + 1
+    if anchor is not None and decode_cursor(after) is not None:
+        found = _rows(
+            query.where(tuple_(key, ident) > tuple(anchor)).order_by(key, ident).limit(fetch),
+            scalars,
+        )
+        more, earlier, number = len(found) > per_page, True, max(number, 2)
+        found = found[:per_page]
+    else:
+        found = []
+        if anchor is not None:
+            found = _rows(
+                query.where(tuple_(key, ident) < tuple(anchor))
+                .order_by(key.desc(), ident.desc())
+                .limit(fetch),
+                scalars,
+            )
+        if len(found) > per_page:
+            more, earlier, number = True, True, max(number, 2)
+            found = found[:per_page][::-1]
+        else:
+            # No cursor, or "Previous" reached the top: the first page is the full one.
+            if anchor is not None:
+                number = 1
+            reachable = max(1, -(-(counted if total is not None else COUNT_LIMIT) // per_page))
+            number = min(max(number, 1), reachable)
+            found = _rows(
+                query.order_by(key, ident).limit(fetch).offset((number - 1) * per_page), scalars
+            )
+            more, earlier = len(found) > per_page, number > 1
+            found = found[:per_page]
     return Page(
-        rows=list(rows.scalars() if scalars else rows), number=number, pages=pages, total=total
+        rows=found,
+        number=number,
+        total=total,
+        per_page=per_page,
+        count_limit=COUNT_LIMIT,
+        after=found[-1].id.hex if more and found else None,
+        before=found[0].id.hex if earlier and found else None,
     )
+
+
+def _rows(query, scalars: bool) -> list:
+    result = db.session.execute(query)
+    return list(result.scalars() if scalars else result)
 
 
 def _name_matches(needle: str | None, *models):
@@ -102,18 +193,23 @@ def page_organisations(
     org_type: OrganisationType | None = None,
     active: bool | None = True,
     lang: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
 ) -> Page:
     """One page of the staff list of organisations; each row knows its services' count as
     `service_count`."""
     where = _organisation_filters(search, location_id, org_type, active)
-    key = getattr(Organisation, f"sort_{lang or current_language()}")
-    query = (
-        select(Organisation)
-        .where(*where)
-        .options(selectinload(Organisation.location))
-        .order_by(key, Organisation.id)
+    query = select(Organisation).where(*where).options(selectinload(Organisation.location))
+    found = _page(
+        query,
+        select(Organisation.id).where(*where),
+        model=Organisation,
+        key=getattr(Organisation, f"sort_{lang or current_language()}"),
+        number=page,
+        per_page=per_page,
+        after=after,
+        before=before,
     )
-    found = _page(query, select(func.count(Organisation.id)).where(*where), page, per_page)
     ids = [org.id for org in found.rows]
     counts = dict(
         db.session.execute(
@@ -136,7 +232,9 @@ def _service_filters(
     organisation_id: uuid.UUID | None,
     user,
 ) -> list:
-    where = [_name_matches(names.search_needle(search), Service, Organisation)]
+    # A service's search text holds its organisation's names too (`names.refresh_service`):
+    # one indexed column to search rather than an OR across the join.
+    where = [_name_matches(names.search_needle(search), Service)]
     if location_id is not None:
         ids = descendant_ids(location_id)
         in_area = select(ServiceArea.service_id).where(ServiceArea.location_id.in_(ids))
@@ -215,8 +313,10 @@ def page_services(
     stale: bool = False,
     user=None,
     lang: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
 ) -> Page:
-    """One page of `list_services`, counted and cut in the database. Rows are
+    """One page of `list_services`, counted (up to COUNT_LIMIT) and cut in the database. Rows are
     `ServiceRow`s: the columns the list shows, read without loading whole services."""
     lang = lang or current_language()
     where = _service_filters(
@@ -228,14 +328,17 @@ def page_services(
         organisation_id=None,
         user=user,
     )
-    query = (
-        select(*_ROW_COLUMNS)
-        .join(Service.organisation)
-        .where(*where)
-        .order_by(getattr(Service, f"sort_{lang}"), Service.id)
+    found = _page(
+        select(*_ROW_COLUMNS).join(Service.organisation).where(*where),
+        select(Service.id).join(Service.organisation).where(*where),
+        model=Service,
+        key=getattr(Service, f"sort_{lang}"),
+        number=page,
+        per_page=per_page,
+        after=after,
+        before=before,
+        scalars=False,
     )
-    count = select(func.count(Service.id)).join(Service.organisation).where(*where)
-    found = _page(query, count, page, per_page, scalars=False)
     areas: dict[uuid.UUID, list[str]] = {}
     if found.rows:
         for service_id, *location_names in db.session.execute(
@@ -245,6 +348,22 @@ def page_services(
         ):
             areas.setdefault(service_id, []).append(_name(location_names, lang))
     cutoff = date.today() - STALE_AFTER
+    # A page shows a handful of distinct types, statuses and dates: each label and date is
+    # translated or formatted once per page rather than once per row.
+    labels: dict = {}
+
+    def label(value) -> str:
+        if value not in labels:
+            labels[value] = value.label
+        return labels[value]
+
+    dates: dict = {}
+
+    def shown(day: date | None) -> str:
+        if day not in dates:
+            dates[day] = format_date(day)
+        return dates[day]
+
     found.rows = [
         ServiceRow(
             id=row.id,
@@ -258,6 +377,9 @@ def page_services(
             area_names=sorted(areas.get(row.id, [])),
             verified_at=row.verified_at,
             is_stale=row.verified_at is None or row.verified_at < cutoff,
+            type_label=label(row.service_type),
+            status_label=label(row.status),
+            verified_text=shown(row.verified_at),
         )
         for row in found.rows
     ]
@@ -277,6 +399,9 @@ class ServiceRow:
     area_names: list[str]
     verified_at: date | None
     is_stale: bool
+    type_label: str = ""
+    status_label: str = ""
+    verified_text: str = ""
 
 
 def _name_columns(model) -> list:
@@ -319,16 +444,19 @@ def count_organisation_services(organisation_id: uuid.UUID, today: date | None =
     return listed, to_confirm
 
 
-def count_stale_services(today: date | None = None) -> int:
-    """Active services of active organisations not verified for STALE_AFTER: counted in
-    the database (the admin's home page asks on every visit)."""
+def count_stale_services(today: date | None = None) -> int | None:
+    """Active services of active organisations not verified for STALE_AFTER, counted in
+    the database up to COUNT_LIMIT (the admin's home page asks on every visit); None for
+    more."""
     query = (
-        select(func.count(Service.id))
+        select(Service.id)
         .join(Service.organisation)
         .where(
             Service.status == ServiceStatus.ACTIVE,
             Organisation.is_active,
             _stale(today or date.today()),
         )
+        .limit(COUNT_LIMIT + 1)
     )
-    return db.session.execute(query).scalar_one()
+    counted = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return counted if counted <= COUNT_LIMIT else None
