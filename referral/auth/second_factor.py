@@ -30,6 +30,8 @@ from referral.auth import policy
 from referral.auth.models import SECOND_FACTOR_SECRET, RecoveryCode, SecondFactor, User
 from referral.auth.permissions import Role
 from referral.crypto import account_secrets
+from referral.crypto.envelope import CryptoError
+from referral.crypto.keyring import KeyringError
 from referral.db import utcnow
 from referral.extensions import db
 
@@ -42,6 +44,16 @@ ISSUER = "GBV referral pathway"
 
 class SecondFactorRefused(Exception):
     """Resetting this account's second factor is not this actor's to do (403)."""
+
+
+class SecondFactorUnreadable(Exception):
+    """The sealed TOTP secret of this account does not open (its KEK is not mounted, or
+    the value was damaged): no code can be checked against it, so none is accepted.
+    `reason` is a short code (tag, header, kek); the message holds nothing else."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"second factor secret does not open: {reason}")
+        self.reason = reason
 
 
 def is_required(user: User) -> bool:
@@ -71,7 +83,15 @@ def start_enrolment(user: User) -> str:
     if factor is not None and factor.confirmed_at is not None:
         raise ValueError("already enrolled")
     if factor is not None:
-        return secret_of(factor)
+        try:
+            return _checkable_secret(factor)
+        except SecondFactorUnreadable:
+            # Never confirmed, so nothing depends on it: a new secret replaces it, and the
+            # user scans the new QR code.
+            secret = pyotp.random_base32()
+            _seal(factor, secret)
+            db.session.flush()
+            return secret
     secret = pyotp.random_base32()  # 160 bits, RFC 4226's recommended length
     factor = SecondFactor(user_id=user.id)
     _seal(factor, secret)
@@ -95,10 +115,19 @@ def _normalise(code: str) -> str:
     return "".join(ch for ch in (code or "") if not ch.isspace() and ch != "-").casefold()
 
 
+def _checkable_secret(factor: SecondFactor) -> str:
+    try:
+        return secret_of(factor)
+    except CryptoError as exc:
+        raise SecondFactorUnreadable(getattr(exc, "reason", "tag")) from None
+    except KeyringError:
+        raise SecondFactorUnreadable("kek") from None
+
+
 def _accept_totp(factor: SecondFactor, code: str) -> bool:
     if not (len(code) == 6 and code.isdigit()):
         return False
-    totp = pyotp.TOTP(secret_of(factor))
+    totp = pyotp.TOTP(_checkable_secret(factor))
     now = current_step()
     for step in range(now - TOLERANCE_STEPS, now + TOLERANCE_STEPS + 1):
         if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
@@ -152,7 +181,9 @@ def remaining_recovery_codes(user: User) -> int:
 
 def verify(user: User, code: str) -> str | None:
     """'totp' or 'recovery' when `code` is a good code of this user's confirmed factor
-    (a recovery code is then spent); None otherwise."""
+    (a recovery code is then spent); None otherwise. SecondFactorUnreadable when a
+    six-digit code was given and the sealed secret does not open; a recovery code is
+    checked without the secret (its hash is not sealed), so it still works then."""
     if not user.has_second_factor:
         return None
     code = _normalise(code)

@@ -254,8 +254,26 @@ def advance_session(user: User, passed: SessionStage) -> SessionStage:
 
 def check_second_factor(user: User, code: str) -> str | None:
     """The code step of a sign-in: 'totp' or 'recovery' and the session moves on, or
-    None (counted towards the lockout; refused without a check while locked)."""
-    method = None if is_locked(user) else second_factor.verify(user, code)
+    None (counted towards the lockout; refused without a check while locked).
+
+    SecondFactorUnreadable when the account's sealed secret does not open: the sign-in
+    is refused and audited as such, not counted as a guess (the person may have typed
+    the right code); only an administrator's reset of the second factor mends it."""
+    try:
+        method = None if is_locked(user) else second_factor.verify(user, code)
+    except second_factor.SecondFactorUnreadable as exc:
+        audit.record(
+            "authn_login_fail",
+            outcome="denied",
+            target_type="user",
+            target_id=user.id,
+            detail={"reason": "second_factor_unreadable", "crypto": exc.reason},
+        )
+        # The account's id and the reason code only: never the code typed or the secret.
+        current_app.logger.error(
+            "second factor of user %s does not open (%s): sign-in refused", user.id, exc.reason
+        )
+        raise
     if method is None:
         audit.record(
             "authn_second_factor_fail", outcome="failure", target_type="user", target_id=user.id

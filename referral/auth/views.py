@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from referral.auth import policy, second_factor, service
@@ -132,6 +133,15 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+# Shown when the account's sealed secret does not open: no code can be right, and no
+# retry mends it. A recovery code is not sealed, so it still works.
+SECOND_FACTOR_UNREADABLE = _l(
+    "The second factor of this account cannot be checked: its stored key does not open. "
+    "No code from the app can be accepted. Ask an administrator to reset your second "
+    "factor, then set it up again. If you have a recovery code, you can type it instead."
+)
+
+
 @bp.route("/login/code", methods=["GET", "POST"], endpoint="second_factor")
 @require(Permission.ACCOUNT)
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
@@ -141,7 +151,13 @@ def second_factor_code():
         return _after_sign_in()
     form = CodeForm()
     if form.validate_on_submit():
-        method = service.check_second_factor(current_user, form.code.data)
+        try:
+            method = service.check_second_factor(current_user, form.code.data)
+        except second_factor.SecondFactorUnreadable:
+            db.session.commit()  # the audit of the refusal; the session stays at this step
+            return render_template(
+                "auth/second_factor.html", form=form, unreadable=SECOND_FACTOR_UNREADABLE
+            ), 200
         db.session.commit()  # the audit, the lockout count, or the session's new stage
         if method is None:
             flash(service.SIGN_IN_FAILED, "error")

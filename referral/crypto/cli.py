@@ -189,3 +189,37 @@ def rotate_index(bits, batch_size):
     click.echo(
         f"Backfilled {result.written} case(s); {key_id} is active; retired {', '.join(retired)}."
     )
+
+
+# The exit code of `flask keys check` when the keys do not open the database: apart from
+# 1 (any other failure, e.g. the database unreachable), so that a script acts on a
+# mismatch only, never on a passing fault.
+KEYS_DO_NOT_MATCH = 3
+
+
+@keys_cli.command("check")
+def check():
+    """Whether the mounted keys open this database: the first sealed value of every
+    table that holds one, and the newest audit entry's MAC. Run it before serving. Exit 0
+    when they open (or the database holds nothing sealed yet), 3 when they do not: the
+    database was made under other keys. Nothing is written."""
+    from referral.ops.sealed import probe_keys
+
+    probes = probe_keys()
+    problems = [p.problem for p in probes if p.problem]
+    opened = [p.table for p in probes if p.opened]
+    if problems:
+        for problem in problems:
+            click.echo(f"PROBLEM: {problem}", err=True)
+        click.echo(
+            "The mounted keys do not open this database: it was made, or restored, under "
+            "other keys. Do not serve it. Mount the keys it was made with (docs/deploy.md).",
+            err=True,
+        )
+        raise SystemExit(KEYS_DO_NOT_MATCH)
+    if not opened:
+        click.echo("Nothing sealed in the database yet: any keys will do.")
+        return
+    click.echo(
+        f"The mounted keys open this database ({len(opened)} table(s): {', '.join(opened)})."
+    )

@@ -164,3 +164,133 @@ def check_account_secrets() -> list[TableCheck]:
         db.session.expunge_all()
         checks.append(check)
     return checks
+
+
+# --- do the mounted keys match this database? -------------------------------------------
+
+
+@dataclass
+class KeyProbe:
+    """One sealed value of a table, opened (or not) with the mounted key ring: its row by
+    id and, when it did not open, why (a short code: tag, kek, unknown_key...)."""
+
+    table: str
+    row_id: object = None
+    reason: str | None = None
+
+    @property
+    def opened(self) -> bool:
+        return self.row_id is not None and self.reason is None
+
+    @property
+    def problem(self) -> str | None:
+        if self.reason is None:
+            return None
+        return (
+            f"{self.table}: row {self.row_id} does not open with the mounted keys ({self.reason})"
+        )
+
+
+# Rows tried per table before giving up on finding one that is not erased: erasure leaves
+# the case row behind without its key, and such a row proves nothing about the keys.
+PROBE_ROWS = 50
+
+
+def _probe_case_table(sealed: SealedTable) -> KeyProbe:
+    from referral.cases import policy
+    from referral.cases.models import Case, CaseChild
+    from referral.crypto import fields
+    from referral.crypto.envelope import CryptoError, KeyDestroyedError
+
+    model = sealed.model
+    query = select(model).order_by(model.id).limit(PROBE_ROWS)
+    if model is Case:
+        query = query.where(Case.erased_at.is_(None))
+    elif issubclass(model, CaseChild):
+        query = query.join(model.case).where(Case.erased_at.is_(None))
+    probe = KeyProbe(sealed.table)
+    try:
+        for row in db.session.execute(query).scalars():
+            spec = next((s for s in sealed.fields if getattr(row, s.column) is not None), None)
+            if spec is None:
+                continue
+            grant = policy.verify_grant(row.encryption_case_id(), model)
+            try:
+                fields.read(row, spec.name, grant)
+            except KeyDestroyedError:
+                continue
+            except CryptoError as exc:
+                probe.row_id, probe.reason = row.id, getattr(exc, "reason", "tag")
+                return probe
+            probe.row_id = row.id
+            return probe
+        return probe
+    finally:
+        fields.forget_deks()
+        db.session.expunge_all()
+
+
+def _probe_account_secret(col) -> KeyProbe:
+    from referral.crypto.envelope import CryptoError
+    from referral.crypto.keyring import KeyringError
+
+    probe = KeyProbe(col.table)
+    obj = db.session.execute(
+        select(col.model)
+        .where(getattr(col.model, col.value).is_not(None))
+        .order_by(getattr(col.model, col.row_id))
+        .limit(1)
+    ).scalar_one_or_none()
+    if obj is None:
+        return probe
+    probe.row_id = getattr(obj, col.row_id)
+    try:
+        col.open(obj)
+    except CryptoError as exc:
+        probe.reason = getattr(exc, "reason", "tag")
+    except KeyringError:
+        probe.reason = f"KEK {getattr(obj, col.key_id)} not mounted"
+    db.session.expunge_all()
+    return probe
+
+
+def _probe_audit_tip() -> KeyProbe:
+    """The newest sealed audit entry's MAC, checked with the ring's audit key: entries
+    written under other keys would make `flask audit verify` and every checkpoint fail."""
+    import hmac
+
+    from referral.audit.models import AuditEvent
+    from referral.audit.service import compute_hash
+    from referral.crypto.keyring import KeyringError
+
+    table = AuditEvent.__table__
+    probe = KeyProbe(table.name)
+    event = db.session.execute(
+        select(table).where(table.c.seq.is_not(None)).order_by(table.c.seq.desc()).limit(1)
+    ).first()
+    if event is None:
+        return probe
+    probe.row_id = event.seq
+    try:
+        key = current_app.extensions["referral_keyring"].get(event.key_id or "")
+    except KeyringError:
+        probe.reason = f"audit key {event.key_id} not mounted"
+        return probe
+    if not hmac.compare_digest(compute_hash(key, event), event.entry_hash or ""):
+        probe.reason = "audit MAC"
+    return probe
+
+
+def probe_keys() -> list[KeyProbe]:
+    """Open the first sealed value of every table that holds one (cases and their child
+    rows, account secrets) and check the newest audit entry's MAC, with the mounted key
+    ring. Nothing is written; values are opened and thrown away."""
+    from referral.crypto import account_secrets
+
+    current_app.extensions["referral_keyring"].refresh()
+    tables, _problems = sealed_tables()
+    probes = [_probe_case_table(t) for t in tables]
+    probes += [_probe_account_secret(c) for c in account_secrets.sealed_columns()]
+    probes.append(_probe_audit_tip())
+    db.session.rollback()
+    return probes
