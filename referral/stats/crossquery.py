@@ -308,6 +308,11 @@ def decide(ctx: _Context, family: Family) -> tuple[set[str], int]:
     summaries = [_merge(data.values(), dims)] + [
         _merge([data[v] for v in group if v in data], dims) for group in family.groups
     ]
+    if not any(_holds_small(ctx, summary, t) for summary in summaries):
+        # Every figure of every member is 0 or at least t: nothing is suppressed and no
+        # member is too small, so nothing can be pinned (and building the tables is
+        # most of the check's time).
+        return set(), 0
     exact: dict[int, int] = {}
     members = []
     for filters, summary in zip([family.whole, *family.parts], summaries, strict=True):
@@ -354,6 +359,26 @@ def decide(ctx: _Context, family: Family) -> tuple[set[str], int]:
         withheld |= more
     mine = {members[family.me][1][k].key for i, k in withheld if i == family.me}
     return mine, unresolved
+
+
+def _holds_small(ctx: _Context, summary: dict, t: int) -> bool:
+    """Whether any figure of a member's incident tables would be published as "<t" (or
+    the member shows too few incidents)."""
+    if summary["flags"]["total"] < t:
+        return True
+    figures = list(summary["flags"].values())
+    for dimension, counts in summary.items():
+        if dimension == "flags":
+            continue
+        if dimension == "place":
+            rayon_of = ctx.places.rayon_of
+            folded: dict = {}
+            for place, count in counts.items():
+                key = rayon_of.get(place) if place is not None else None
+                folded[key] = folded.get(key, 0) + count
+            counts = folded
+        figures.extend(counts.values())
+    return any(0 < n < t for n in figures)
 
 
 def _across(parts, whole, exact) -> inference.Relation:

@@ -158,9 +158,14 @@ class Places:
         self._rayon_of: dict | None = None
         self._names: dict = {}
 
-    def rayon_items(self, by_place: dict) -> list[tuple[str, int]]:
+    @property
+    def rayon_of(self) -> dict:
         if self._rayon_of is None:
             self._rayon_of = _rayon_of()
+        return self._rayon_of
+
+    def rayon_items(self, by_place: dict) -> list[tuple[str, int]]:
+        self._rayon_of = self.rayon_of
         folded: dict[uuid.UUID | None, int] = {}
         for place, count in by_place.items():
             key = self._rayon_of.get(place) if place is not None else None
