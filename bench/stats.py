@@ -241,6 +241,25 @@ def _measure(label: str, scope, filters, rounds: int, build=None) -> None:
             print(f"{label}: live rule (before) {time.perf_counter() - started:.1f} s", flush=True)
         finally:
             service.queries = facts_queries
+    across = getattr(board, "across", None)
+    if across:
+        # The check across queries (crossquery.py): its statements are among those
+        # replayed above; timed here on its own, as the page without it.
+        from referral.stats import crossquery
+
+        check = crossquery.protect
+        crossquery.protect = lambda *a, **k: None
+        try:
+            without = _best(page_build, rounds)
+        finally:
+            crossquery.protect = check
+        print(
+            f"{label}: check across queries {(page - without) * 1000:.0f} ms "
+            f"({len(across['families'])} families, {across['queries']} grouped queries, "
+            f"{len(across['withheld'])} tables withheld, {across['unresolved']} unresolved); "
+            f"page without it {without * 1000:.0f} ms",
+            flush=True,
+        )
     ratio = page / raw_time if raw_time else float("inf")
     verdict = "OK" if page < 1.0 and ratio <= 2.0 else "MISSES THE GOAL"
     print(
@@ -285,6 +304,13 @@ def main() -> None:
         ids = frozenset(descendant_ids(oblast.id))
         committee = Scope(ScopeKind.AREA, location_ids=ids, roots=(oblast.id,))
         _measure(f"committee dashboard ({oblast.name_en})", committee, filters, _rounds())
+        # One month: the page that belongs to the most families (its year, its quarter,
+        # the last 12 months, and every other filter's).
+        month = date(end.year - (end.month <= 2), (end.month - 3) % 12 + 1, 1)
+        one_month = Filters(
+            start=month, end=date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        )
+        _measure(f"committee dashboard, {month:%Y-%m}", committee, one_month, _rounds())
         from referral.stats.monthly import build_monthly
 
         last = date(end.year - (end.month <= 2), (end.month - 3) % 12 + 1, 1)

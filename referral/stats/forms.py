@@ -24,6 +24,13 @@ YEARS_BACK = 5
 PERIOD_ERROR = _l("Choose a period from the list.")
 
 
+def last_12_bounds() -> tuple[date, date]:
+    """The last 12 months, this one included: start and (exclusive) end days."""
+    today = local_now().date()
+    end = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    return date(end.year - 1, end.month, 1), end
+
+
 class AreaField(SelectField):
     """An area id; any well-formed id is passed on, for the policy to answer 404 when
     it is not one of the user's areas (a list of choices would answer 422 instead)."""
@@ -103,9 +110,7 @@ class StatsFilterForm(Form):
     def period_bounds(self) -> tuple[date, date]:
         """Start (inclusive) and end (exclusive) days of the valid period."""
         if self.period.data == LAST_12 or not self.period.data:
-            today = local_now().date()
-            end = date(today.year + today.month // 12, today.month % 12 + 1, 1)
-            return date(end.year - 1, end.month, 1), end
+            return last_12_bounds()
         year = int(self.period.data)
         if self.quarter.data:
             first = 3 * int(self.quarter.data) - 2

@@ -35,6 +35,17 @@ class Unknown:
     __slots__ = ()
 
 
+class Known(Unknown):
+    """A count the attacker is assumed to know exactly (across queries: what a whole
+    holds beyond its parts, say the incidents of unknown sex; assuming it known is the
+    cautious side)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int):
+        self.count = count
+
+
 @dataclass(frozen=True, eq=False)
 class Relation:
     """sum(parts) == whole, over published cells and unknowns."""
@@ -81,16 +92,25 @@ def interval(cell: Cell) -> tuple[int, int]:
     return (t if cell.value == t else cell.value - t // 2), high
 
 
-def narrow(relations: Iterable[Relation]) -> dict[int, tuple[int, int]]:
+def _start(item) -> tuple[int, int]:
+    if isinstance(item, Cell):
+        return interval(item)
+    if isinstance(item, Known):
+        return item.count, item.count
+    return 0, UNBOUNDED
+
+
+def narrow(relations: Iterable[Relation], unseen=frozenset()) -> dict[int, tuple[int, int]]:
     """Each cell's (and unknown's) interval after propagating every relation, by id.
     An empty interval (low above high) means the figures contradict each other, which
-    an attacker would read as "pinned": the caller treats it so."""
+    an attacker would read as "pinned": the caller treats it so. `unseen`: ids of
+    cells the attacker does not see (a withheld table's), only known to exist."""
     relations = list(relations)
     bounds: dict[int, list[int]] = {}
     for relation in relations:
         for item in (*relation.parts, relation.whole):
             if id(item) not in bounds:
-                low, high = interval(item) if isinstance(item, Cell) else (0, UNBOUNDED)
+                low, high = (0, UNBOUNDED) if id(item) in unseen else _start(item)
                 bounds[id(item)] = [low, high]
     for _round in range(MAX_ROUNDS):
         changed = False

@@ -509,3 +509,73 @@ def case_summary(scope: Scope, filters: Filters) -> tuple[int, dict]:
         if closed_count:
             by_reason[reason] = int(closed_count)
     return total, by_reason
+
+
+def _flag_columns():
+    return (
+        _flag(SI.ala_kachuu.is_(True)),
+        _flag(SI.early_marriage.is_(True)),
+        _flag(SI.reporting_delay == ReportingDelay.D0_3),
+    )
+
+
+def _flags_of(count, ala_kachuu, early_marriage, within_72h) -> dict[str, int]:
+    return {
+        "total": int(count),
+        "ala_kachuu": int(ala_kachuu),
+        "early_marriage": int(early_marriage),
+        "within_72h": int(within_72h),
+    }
+
+
+def incident_summary_split(scope: Scope, filters: Filters, dimensions, split: str) -> dict:
+    """{value of `split`: incident_summary of the incidents with that value}: the
+    summaries of a family of queries (crossquery.py) from one pass over the rows, one
+    statement with GROUPING SETS on PostgreSQL, one per dimension elsewhere. A value
+    with no incident has no entry."""
+    split_key = _incident_key(split)
+    others = [d for d in dimensions if d != split]
+    keys = [_incident_key(d) for d in others]
+    result: dict = {}
+
+    def summary_of(value) -> dict:
+        if value not in result:
+            result[value] = {d: {} for d in dimensions}
+        return result[value]
+
+    if _dialect() == "postgresql" and keys:
+        query = incidents(
+            scope,
+            filters,
+            split_key,
+            *keys,
+            func.grouping(*keys),
+            func.count(),
+            *_flag_columns(),
+        ).group_by(func.grouping_sets(*[tuple_(split_key, k) for k in keys], tuple_(split_key)))
+        everything = (1 << len(keys)) - 1
+        for row in db.session.execute(query):
+            mask = row[1 + len(keys)]
+            count = int(row[2 + len(keys)])
+            target = summary_of(row[0])
+            if mask == everything:
+                target["flags"] = _flags_of(count, *row[-3:])
+                continue
+            position = len(keys) - (everything ^ mask).bit_length()
+            target[others[position]][row[1 + position]] = count
+    else:
+        for dimension, key in zip(others, keys, strict=True):
+            rows = db.session.execute(
+                incidents(scope, filters, split_key, key, func.count()).group_by(split_key, key)
+            )
+            for value, group, count in rows:
+                summary_of(value)[dimension][group] = int(count)
+        rows = db.session.execute(
+            incidents(scope, filters, split_key, func.count(), *_flag_columns()).group_by(split_key)
+        )
+        for value, *figures in rows:
+            summary_of(value)["flags"] = _flags_of(*figures)
+    for value, summary in result.items():
+        if split in dimensions:
+            summary[split] = {value: summary["flags"]["total"]}
+    return result

@@ -24,7 +24,7 @@ from referral.db import utcnow
 from referral.directory.models import Location, Organisation, ServiceType
 from referral.extensions import db
 from referral.referrals.models import DeclineReason, ReferralStatus
-from referral.stats import inference, queries
+from referral.stats import crossquery, inference, queries
 from referral.stats.policy import RAYON_LEVELS, Scope
 from referral.stats.queries import Filters
 from referral.stats.suppression import Cell, median_shown, publish, share, threshold
@@ -74,6 +74,8 @@ class Dashboard:
     total: Cell
     too_few: bool
     tables: list[Table] = field(default_factory=list)
+    # What the check across queries did (crossquery.py): families, tables withheld.
+    across: dict = field(default_factory=dict)
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -92,10 +94,12 @@ def month_label(month: date) -> str:
 
 
 def _single(
-    key, title, column, items, t, *, chart=None, note=None, total=True, whole=None
+    key, title, column, items, t, *, chart=None, note=None, total=True, whole=None, exact=None
 ) -> Table:
     """A one-column table of (label, exact count) items with its total; `whole`, a
-    figure published elsewhere on the page that the total equals."""
+    figure published elsewhere on the page that the total equals. `exact`, when given,
+    receives each cell's exact count by id (for the check across queries only: it never
+    leaves crossquery.py)."""
     rows = [Row(label, [publish(count, t)]) for label, count in items]
     overall = sum(count for _label, count in items)
     table = Table(
@@ -107,6 +111,11 @@ def _single(
         note=note,
         chart=chart,
     )
+    if exact is not None:
+        for row, (_label, count) in zip(rows, items, strict=True):
+            exact[id(row.cells[0])] = count
+        if total:
+            exact[id(table.total.cells[0])] = overall
     if total:
         table.relations = inference.grid(
             [r.cells for r in rows], table.total.cells, row_totals=False
@@ -142,22 +151,40 @@ def _rayon_of() -> dict[uuid.UUID, uuid.UUID]:
     return result
 
 
-def _rayon_items(by_place: dict) -> list[tuple[str, int]]:
-    rayon_of = _rayon_of()
-    folded: dict[uuid.UUID | None, int] = {}
-    for place, count in by_place.items():
-        key = rayon_of.get(place) if place is not None else None
-        folded[key] = folded.get(key, 0) + count
-    names = {
-        loc.id: loc.name
-        for loc in db.session.execute(
-            select(Location).where(Location.id.in_([k for k in folded if k is not None]))
-        ).scalars()
-    }
-    items = sorted(((names[k], v) for k, v in folded.items() if k is not None), key=lambda i: i[0])
-    if None in folded:
-        items.append((str(_l("Not known")), folded[None]))
-    return items
+class Places:
+    """The breakdown by rayon's lookups, loaded once however many tables use them."""
+
+    def __init__(self):
+        self._rayon_of: dict | None = None
+        self._names: dict = {}
+
+    @property
+    def rayon_of(self) -> dict:
+        if self._rayon_of is None:
+            self._rayon_of = _rayon_of()
+        return self._rayon_of
+
+    def rayon_items(self, by_place: dict) -> list[tuple[str, int]]:
+        self._rayon_of = self.rayon_of
+        folded: dict[uuid.UUID | None, int] = {}
+        for place, count in by_place.items():
+            key = self._rayon_of.get(place) if place is not None else None
+            folded[key] = folded.get(key, 0) + count
+        missing = [k for k in folded if k is not None and k not in self._names]
+        if missing:
+            self._names.update(
+                (loc.id, loc.name)
+                for loc in db.session.execute(
+                    select(Location).where(Location.id.in_(missing))
+                ).scalars()
+            )
+        items = sorted(
+            ((self._names[k], v) for k, v in folded.items() if k is not None),
+            key=lambda i: i[0],
+        )
+        if None in folded:
+            items.append((str(_l("Not known")), folded[None]))
+        return items
 
 
 DECLINED = (ReferralStatus.DECLINED,)
@@ -260,77 +287,7 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
         return dashboard
     tables = dashboard.tables
     summary = queries.incident_summary(scope, filters, DASHBOARD_DIMENSIONS)
-    by_month = summary["month"]
-    tables.append(
-        _single(
-            "by_month",
-            _("Incidents by month of report"),
-            _("Incidents"),
-            [(month_label(m), by_month.get(m.strftime("%Y-%m"), 0)) for m in _months(filters)],
-            t,
-            whole=dashboard.total,
-            chart="trend",
-        )
-    )
-    by_type = summary["gbv_type"]
-    tables.append(
-        _single(
-            "by_type",
-            _("Incidents by type of GBV"),
-            _("Incidents"),
-            _enum_items(by_type, GBVType),
-            t,
-            whole=dashboard.total,
-            chart="bars",
-        )
-    )
-    tables.append(
-        _single(
-            "by_rayon",
-            _("Incidents by rayon"),
-            _("Incidents"),
-            _rayon_items(summary["place"]),
-            t,
-            whole=dashboard.total,
-        )
-    )
-    by_age = summary["age_band"]
-    tables.append(
-        _single(
-            "by_age",
-            _("Incidents by age of the survivor"),
-            _("Incidents"),
-            _enum_items(by_age, AgeBand, AgeBand.UNKNOWN),
-            t,
-            whole=dashboard.total,
-        )
-    )
-    by_sex = summary["sex"]
-    tables.append(
-        _single(
-            "by_sex",
-            _("Incidents by sex of the survivor"),
-            _("Incidents"),
-            _enum_items(by_sex, Sex, Sex.UNKNOWN),
-            t,
-            whole=dashboard.total,
-        )
-    )
-    tables.append(
-        _single(
-            "by_relationship",
-            _("Incidents by the main perpetrator's relationship to the survivor"),
-            _("Incidents"),
-            _enum_items(
-                summary["relationship"],
-                PerpetratorRelationship,
-                PerpetratorRelationship.UNKNOWN,
-            ),
-            t,
-            whole=dashboard.total,
-        )
-    )
-    tables.append(_flags_table(summary["flags"], t, dashboard.total))
+    tables.extend(incident_tables(summary, _months(filters), t, dashboard.total))
     now = utcnow()
     referral_figures = queries.referral_summary(scope, filters, now)
     outcomes = _referral_outcomes(referral_figures["by_type_status"], t)
@@ -431,18 +388,111 @@ def build_dashboard(scope: Scope, filters: Filters) -> Dashboard:
             )
         )
     inference.protect(tables, withheld_note())
+    crossquery.protect(scope, filters, dashboard)
     return dashboard
 
 
-def _flags_table(flags: dict, t: int, headline: Cell) -> Table:
+INCIDENT_TABLES = (
+    "by_month",
+    "by_type",
+    "by_rayon",
+    "by_age",
+    "by_sex",
+    "by_relationship",
+    "flags",
+)
+
+
+def incident_tables(
+    summary: dict,
+    months: list[date],
+    t: int,
+    headline: Cell,
+    places: Places | None = None,
+    exact: dict | None = None,
+) -> list[Table]:
+    """The incident breakdowns of a page (INCIDENT_TABLES, in that order) from its
+    `queries.incident_summary`; the check across queries builds its neighbours' the same
+    way (crossquery.py), with `exact` (see `_single`)."""
+    by_month = summary["month"]
+    return [
+        _single(
+            "by_month",
+            _("Incidents by month of report"),
+            _("Incidents"),
+            [(month_label(m), by_month.get(m.strftime("%Y-%m"), 0)) for m in months],
+            t,
+            whole=headline,
+            exact=exact,
+            chart="trend",
+        ),
+        _single(
+            "by_type",
+            _("Incidents by type of GBV"),
+            _("Incidents"),
+            _enum_items(summary["gbv_type"], GBVType),
+            t,
+            whole=headline,
+            exact=exact,
+            chart="bars",
+        ),
+        _single(
+            "by_rayon",
+            _("Incidents by rayon"),
+            _("Incidents"),
+            (places or Places()).rayon_items(summary["place"]),
+            t,
+            whole=headline,
+            exact=exact,
+        ),
+        _single(
+            "by_age",
+            _("Incidents by age of the survivor"),
+            _("Incidents"),
+            _enum_items(summary["age_band"], AgeBand, AgeBand.UNKNOWN),
+            t,
+            whole=headline,
+            exact=exact,
+        ),
+        _single(
+            "by_sex",
+            _("Incidents by sex of the survivor"),
+            _("Incidents"),
+            _enum_items(summary["sex"], Sex, Sex.UNKNOWN),
+            t,
+            whole=headline,
+            exact=exact,
+        ),
+        _single(
+            "by_relationship",
+            _("Incidents by the main perpetrator's relationship to the survivor"),
+            _("Incidents"),
+            _enum_items(
+                summary["relationship"],
+                PerpetratorRelationship,
+                PerpetratorRelationship.UNKNOWN,
+            ),
+            t,
+            whole=headline,
+            exact=exact,
+        ),
+        _flags_table(summary["flags"], t, headline, exact),
+    ]
+
+
+def _flags_table(flags: dict, t: int, headline: Cell, exact: dict | None = None) -> Table:
     total = publish(flags["total"], t)
     rows, relations = [], [inference.equal(total, headline)]
+    if exact is not None:
+        exact[id(total)] = flags["total"]
     for label, key in (
         (_("Bride kidnapping (ala kachuu)"), "ala_kachuu"),
         (_("Early marriage"), "early_marriage"),
         (_("Reported within 72 hours (0–3 days)"), "within_72h"),
     ):
         cell = publish(flags[key], t)
+        if exact is not None:
+            exact[id(cell)] = flags[key]
         relations.append(inference.at_most(cell, total))
         rows.append(Row(label, [cell, _percent(share(cell, total))]))
     return Table(
