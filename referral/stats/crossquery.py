@@ -42,6 +42,7 @@ from sqlalchemy import select
 
 from referral.cases.models import AgeBand, GBVType, Sex
 from referral.directory.models import Location
+from referral.directory.service.locations import descendants_in
 from referral.extensions import db
 from referral.stats import inference, policy, queries
 from referral.stats.forms import last_12_bounds
@@ -98,16 +99,7 @@ class _Context:
         return self._parent
 
     def descendants(self, location_id: uuid.UUID) -> frozenset:
-        children: dict = {}
-        for child, parent in self.parent.items():
-            children.setdefault(parent, []).append(child)
-        found, stack = {location_id}, [location_id]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-        return frozenset(found)
+        return frozenset(descendants_in(self.parent, location_id))
 
 
 def _merge(summaries, dimensions) -> dict:

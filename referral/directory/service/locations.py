@@ -71,8 +71,16 @@ def _parent_map() -> dict[uuid.UUID, uuid.UUID | None]:
 
 def descendant_ids(location_id: uuid.UUID) -> set[uuid.UUID]:
     """The location and everything under it."""
+    return descendants_in(_parent_map(), location_id)
+
+
+def descendants_in(
+    parents: dict[uuid.UUID, uuid.UUID | None], location_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """`descendant_ids` over a parent map the caller already holds (one read of the
+    locations for many areas)."""
     children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
-    for child, parent in _parent_map().items():
+    for child, parent in parents.items():
         children.setdefault(parent, []).append(child)
     found, stack = {location_id}, [location_id]
     while stack:
